@@ -1,0 +1,32 @@
+# The two commands of the README's Quick start: `make demo` and `make test`.
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+
+.PHONY: demo test setup lint bench
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+setup: $(BIN)/.installed
+
+# Sets up, creates the SQLite database, loads the demo city and serves it on http://127.0.0.1:5000
+demo: setup
+	$(BIN)/wenping-sched init-db
+	$(BIN)/wenping-sched demo-data
+	$(BIN)/wenping-sched run --host 127.0.0.1 --port 5000
+
+# Sets up and runs every check CI runs: ruff, mypy, pytest (SQLite; PostgreSQL too when
+# WENPING_TEST_DATABASE_URL is set).
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/pytest -q
+
+bench: setup
+	$(BIN)/python -m bench.panels
+	$(BIN)/python -m bench.meetings

@@ -1,0 +1,53 @@
+"""wenping-sched: 稳评专家库与联席会议排程服务."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from apiflask import APIFlask
+
+from . import config as config_module
+from .extensions import babel, csrf, db, login_manager, mail, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> APIFlask:
+    """Build the app; ``config`` overrides the environment (tests pass a database URL here)."""
+    app = APIFlask(
+        __name__,
+        title="wenping-sched API",
+        version="1",
+        spec_path="/api/v1/openapi.json",
+        docs_path="/api/v1/docs",
+        json_errors=False,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_relative_config=True,
+    )
+    instance_path = Path(app.instance_path)
+    if config and config.get("INSTANCE_PATH"):
+        instance_path = Path(config["INSTANCE_PATH"])
+    app.config.update(config_module.from_environment(instance_path))
+    if config:
+        app.config.update(config)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app)
+    mail.init_app(app)
+
+    from . import auth, departments, errors, experts, matters, panels, views
+
+    errors.init_app(app)
+    auth.init_app(app)
+    views.init_app(app)
+    experts.init_app(app)
+    matters.init_app(app)
+    departments.init_app(app)
+    panels.init_app(app)
+    return app

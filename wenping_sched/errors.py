@@ -1,0 +1,175 @@
+"""One error shape for the API, Chinese error pages for people.
+
+API errors are ``{"error": {"code", "message", "fields"}}`` (SERVICE.md); pages get a
+plain page in Chinese. Nothing reaches a user as a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, NoReturn
+
+from apiflask import APIFlask, HTTPError
+from flask import Response, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "too_many_requests",
+    500: "internal_error",
+}
+
+
+def default_message(status: int) -> str:
+    messages = {
+        400: _("请求格式不正确"),
+        401: _("需要登录或令牌无效"),
+        403: _("无权访问"),
+        404: _("未找到"),
+        405: _("不支持该请求方法"),
+        409: _("与当前状态冲突"),
+        413: _("请求内容过大"),
+        415: _("不支持的内容类型"),
+        422: _("请求数据不符合规则"),
+        429: _("请求过于频繁"),
+        500: _("服务器内部错误"),
+    }
+    return messages.get(status, _("请求失败"))
+
+
+def api_abort(status: int, message: str | None = None, fields: dict[str, Any] | None = None,
+              code: str | None = None, **extra: Any) -> NoReturn:
+    """Stop an API request with the contract's error shape (``extra`` adds keys, e.g. ``reasons``)."""
+    raise HTTPError(status, message or default_message(status),
+                    extra_data={"code": code or CODES.get(status, "error"), "fields": fields or {}, **extra})
+
+
+# marshmallow's English messages, said in Chinese for the people who read them.
+_FIXED = {
+    "Missing data for required field.": "缺少必填字段",
+    "Field may not be null.": "不能为空值",
+    "Unknown field.": "未知字段",
+    "Not a valid string.": "应为字符串",
+    "Not a valid integer.": "应为整数",
+    "Not a valid number.": "应为数字",
+    "Not a valid boolean.": "应为布尔值（true/false）",
+    "Not a valid list.": "应为列表",
+    "Not a valid mapping type.": "应为对象",
+    "Not a valid datetime.": "不是有效的日期时间（应为 ISO 8601，如 2026-03-02T08:30）",
+    "Not a valid date.": "不是有效的日期（应为 YYYY-MM-DD）",
+    "Not a valid email address.": "不是有效的电子邮件地址",
+    "Invalid input type.": "输入类型不正确",
+    "Invalid JSON body.": "请求体不是有效的 JSON",
+    "Shorter than minimum length 1.": "不能为空",
+    "Length must be between 1 and 1.": "长度不正确",
+}
+_PATTERNS = [
+    (re.compile(r"Must be one of: (.*)\."), "必须是以下之一：{0}"),
+    (re.compile(r"Must be greater than or equal to (\S+)\.?"), "必须大于或等于 {0}"),
+    (re.compile(r"Must be less than or equal to (\S+)\.?"), "必须小于或等于 {0}"),
+    (re.compile(r"Must be greater than or equal to (\S+) and less than or equal to (\S+)\.?"),
+     "必须在 {0} 与 {1} 之间"),
+    (re.compile(r"Longer than maximum length (\d+)\."), "长度不能超过 {0}"),
+    (re.compile(r"Shorter than minimum length (\d+)\."), "长度不能少于 {0}"),
+]
+
+
+def translate_message(message: str) -> str:
+    if message in _FIXED:
+        return _(_FIXED[message])
+    for pattern, template in _PATTERNS:
+        m = pattern.fullmatch(message)
+        if m:
+            return _(template).format(*m.groups())
+    return message
+
+
+def flatten_fields(messages: Any, prefix: str = "") -> dict[str, str]:
+    """webargs' nested messages ({"json": {"seats": {"法律": ["..."]}}}) as {"seats.法律": "..."}."""
+    out: dict[str, str] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            if not prefix and key in ("json", "query", "form", "files", "view_args", "json_or_form"):
+                out.update(flatten_fields(value, ""))
+                continue
+            name = f"{prefix}.{key}" if prefix else str(key)
+            out.update(flatten_fields(value, name))
+    elif isinstance(messages, list) and messages and all(isinstance(m, str) for m in messages):
+        out[prefix or "_schema"] = "；".join(translate_message(m) for m in messages)
+    elif isinstance(messages, list):
+        for i, value in enumerate(messages):
+            out.update(flatten_fields(value, f"{prefix}.{i}" if prefix else str(i)))
+    elif isinstance(messages, str):
+        out[prefix or "_schema"] = translate_message(messages)
+    return out
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_body(status: int, message: str, code: str | None = None,
+               fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code or CODES.get(status, "error"), "message": message, "fields": fields or {}}}
+
+
+def init_app(app: APIFlask) -> None:
+    @app.error_processor
+    def api_error(error: HTTPError) -> tuple[dict[str, Any], int, Any]:
+        status = error.status_code
+        extra = error.extra_data or {}
+        fields = extra.get("fields")
+        if fields is None and error.detail:
+            fields = flatten_fields(error.detail)
+        message = error.message
+        if status == 422 and "code" not in extra:
+            message = _("请求数据不符合规则：") + "；".join(f"{k}：{v}" for k, v in (fields or {}).items())
+        elif not message or message in (
+            "Unauthorized", "Forbidden", "Not Found", "Validation error", "Bad Request",
+        ):
+            message = default_message(status)
+        body = error_body(status, message, extra.get("code"), fields)
+        body["error"].update({k: v for k, v in extra.items() if k not in ("code", "fields")})
+        return body, status, error.headers
+
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException) -> Any:
+        status = e.code or 500
+        if is_api_request():
+            fields: dict[str, Any] = {}
+            data = getattr(e, "data", None)  # webargs puts its messages here (e.g. invalid JSON)
+            if isinstance(data, dict) and "messages" in data:
+                fields = flatten_fields(data["messages"])
+            message = default_message(status)
+            if fields:
+                message = message + "：" + "；".join(fields.values())
+            resp = app.json.response(error_body(status, message, None, fields))
+            resp.status_code = status
+            for key, value in e.get_headers():
+                if key.lower() != "content-type":
+                    resp.headers[key] = value
+            return resp
+        return Response(
+            render_template("errors/error.html", status=status, message=default_message(status)),
+            status=status,
+            mimetype="text/html",
+        )
+
+    @app.errorhandler(Exception)
+    def unexpected_error(e: Exception) -> Any:
+        if isinstance(e, HTTPException):
+            return http_error(e)
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return http_error(InternalServerError())

@@ -1,0 +1,15 @@
+"""Major matters and their seven steps."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from ..extensions import csrf
+
+
+def init_app(app: Flask) -> None:
+    from . import api, routes
+
+    app.register_blueprint(routes.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from apiflask import Schema, fields
+from apiflask.validators import Length, OneOf, Range
+
+from ..models import CATEGORIES, COUNTIES, RISK_LEVELS
+
+
+class MatterIn(Schema):
+    title = fields.String(required=True, validate=Length(min=1, max=200), metadata={"description": "事项名称"})
+    category = fields.String(required=True, validate=OneOf(CATEGORIES),
+                             metadata={"description": "七类重点事项之一或 其他"})
+    county = fields.String(load_default=None, allow_none=True, validate=OneOf(COUNTIES),
+                           metadata={"description": "所属县区；市级事项为空"})
+    responsible_department = fields.String(required=True, validate=Length(min=1, max=128),
+                                           metadata={"description": "评估主体/责任主体"})
+    related_organisations = fields.List(fields.String(validate=Length(min=1, max=128)), load_default=list,
+                                        metadata={"description": "相关单位（专家回避）"})
+    description = fields.String(load_default="", validate=Length(max=5000))
+    stage = fields.Integer(load_default=1, validate=Range(min=1, max=7), metadata={"description": "评估步骤 1–7"})
+    risk_level = fields.String(load_default=None, allow_none=True, validate=OneOf(RISK_LEVELS))
+
+
+class PanelSummary(Schema):
+    id = fields.Integer()
+    status = fields.String()
+    start = fields.String(allow_none=True)
+    end = fields.String(allow_none=True)
+
+
+class MatterOut(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    category = fields.String()
+    county = fields.String(allow_none=True)
+    responsible_department = fields.String()
+    related_organisations = fields.List(fields.String())
+    description = fields.String()
+    stage = fields.Integer()
+    stage_name = fields.String()
+    risk_level = fields.String(allow_none=True)
+    created_at = fields.String()
+    panels = fields.List(fields.Nested(PanelSummary))
+
+
+class MatterQuery(Schema):
+    county = fields.String(load_default=None)
+    category = fields.String(load_default=None)
+    stage = fields.Integer(load_default=None)

@@ -1,0 +1,32 @@
+"""The home page and the shared template context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from .models import pool_label
+from .timeutil import fmt_local
+
+bp = Blueprint("views", __name__)
+
+
+@bp.get("/")
+@login_required
+def home() -> str | Response:
+    if current_user.is_coordinator:
+        return redirect(url_for("experts.pools"))
+    return render_template("home.html")
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.jinja_env.filters["local"] = fmt_local
+    app.jinja_env.filters["pool_label"] = pool_label
+
+    @app.context_processor
+    def inject() -> dict[str, Any]:
+        return {"app_name": "稳评专家库与联席会议排程服务"}
