@@ -9,6 +9,7 @@ from apiflask import APIFlask
 
 from . import config as config_module
 from .extensions import babel, csrf, db, login_manager, mail, migrate
+from .models.types import render_item
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,7 +36,9 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    # Batch mode: SQLite cannot ALTER most things, and the same migrations run on both.
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True,
+                     compare_type=True, render_item=render_item)
     csrf.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app)

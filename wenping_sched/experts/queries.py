@@ -25,7 +25,7 @@ def experts_query(
     sector: str | None = None,
     senior: bool | None = None,
     active: bool | None = True,
-) -> Select[tuple[Expert]]:
+) -> Select[Expert]:
     stmt = select(Expert).join(Expert.pool).order_by(Pool.sort_order, Expert.id)
     codes = visible_pool_codes(user)
     if codes is not None:

@@ -15,7 +15,7 @@ from ..timeutil import iso_local
 
 
 def matters_query(user: User, county: str | None = None, category: str | None = None,
-                  stage: int | None = None) -> Select[tuple[Matter]]:
+                  stage: int | None = None) -> Select[Matter]:
     stmt = select(Matter).order_by(Matter.id.desc())
     if not user.is_city:
         stmt = stmt.where(Matter.county == user.scope)
