@@ -1,0 +1,198 @@
+"""The experts pages: the pools, one expert, editing, retiring and importing a spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import cast
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from ..auth.routes import coordinator_required
+from ..extensions import db
+from ..models import Expert, User
+from ..operations import OperationError
+from . import operations, queries
+from .forms import ExpertFilterForm, ExpertForm, ImportForm, active_sectors, maintainable_pools
+
+bp = Blueprint("experts", __name__)
+
+# The template's columns, in the order the importer documents them, with one example row.
+TEMPLATE_HEADERS = (
+    "姓名",
+    "专家库",
+    "工作单位",
+    "专业领域",
+    "职称",
+    "高级职称",
+    "利害关系单位",
+    "手机",
+    "邮箱",
+)
+TEMPLATE_EXAMPLE = (
+    "张明",
+    "市级",
+    "甘肃某某律师事务所",
+    "法律、信访",
+    "律师",
+    "是",
+    "某某置业有限公司；某某建设集团",
+    "13900001111",
+    "zhangming@example.com",
+)
+
+
+def _user() -> User:
+    return cast(User, current_user._get_current_object())
+
+
+def _visible_expert(expert_id: int) -> Expert:
+    """The expert, or 404 when it does not exist or lies outside the user's scope."""
+    expert = db.session.get(Expert, expert_id)
+    if expert is None or not _user().can_see_pool(expert.pool.code):
+        abort(404)
+    return expert
+
+
+def _may_maintain(user: User, expert: Expert) -> bool:
+    return user.is_city or expert.pool.code == user.scope
+
+
+def _show_operation_error(form: FlaskForm, e: OperationError) -> None:
+    """Roll back the refused change and show why, on the form and at the top of the page."""
+    db.session.rollback()
+    flash(e.message, "error")
+    for name, message in e.fields.items():
+        if name in form:
+            form[name].errors = [*form[name].errors, message]
+
+
+@bp.get("/pools")
+@coordinator_required
+def pools() -> str:
+    user = _user()
+    counts = queries.pool_counts(user)
+    form = ExpertFilterForm(request.args).setup([p for p, _n, _s in counts], active_sectors())
+    # cast: experts_query() is annotated Select[tuple[Expert]], but scalars() yields experts.
+    experts = cast(list[Expert], list(db.session.scalars(queries.experts_query(user, **form.query_args()))))
+    loads = queries.loads([x.id for x in experts])
+    return render_template(
+        "experts/pools.html",
+        counts=counts,
+        form=form,
+        experts=experts,
+        loads={x.id: (x.prior_load or 0) + loads[x.id] for x in experts},
+        current_pool=form.pool.data or "",
+    )
+
+
+@bp.get("/experts/<int:expert_id>")
+@coordinator_required
+def detail(expert_id: int) -> str:
+    expert = _visible_expert(expert_id)
+    load = (expert.prior_load or 0) + queries.loads([expert.id])[expert.id]
+    return render_template(
+        "experts/detail.html",
+        expert=expert,
+        busy=list(expert.busy),
+        load=load,
+        can_edit=_may_maintain(_user(), expert),
+    )
+
+
+@bp.post("/experts/<int:expert_id>/retire")
+@coordinator_required
+def retire(expert_id: int) -> Response:
+    expert = _visible_expert(expert_id)
+    try:
+        operations.retire_expert(_user(), expert)
+    except OperationError as e:
+        db.session.rollback()
+        flash(e.message, "error")
+    else:
+        db.session.commit()
+        flash(_("专家 %(name)s 已出库，不再参加抽取", name=expert.name), "success")
+    return redirect(url_for(".detail", expert_id=expert_id))
+
+
+@bp.route("/experts/<int:expert_id>/edit", methods=["GET", "POST"])
+@coordinator_required
+def edit(expert_id: int) -> str | tuple[str, int] | Response:
+    user = _user()
+    expert = _visible_expert(expert_id)
+    if not _may_maintain(user, expert):
+        abort(403)
+    form = ExpertForm().setup(maintainable_pools(user), active_sectors())
+    if request.method == "GET":
+        form.fill(expert)
+    elif form.validate_on_submit():
+        try:
+            operations.update_expert(user, expert, form.to_data())
+        except OperationError as e:
+            _show_operation_error(form, e)
+        else:
+            db.session.commit()
+            flash(_("已保存"), "success")
+            return redirect(url_for(".detail", expert_id=expert.id))
+    html = render_template("experts/edit.html", form=form, expert=expert)
+    return (html, 422) if request.method == "POST" else html
+
+
+@bp.route("/experts/new", methods=["GET", "POST"])
+@coordinator_required
+def new() -> str | tuple[str, int] | Response:
+    user = _user()
+    pools = maintainable_pools(user)
+    form = ExpertForm().setup(pools, active_sectors())
+    if request.method == "GET":
+        wanted = request.args.get("pool")
+        form.pool.data = wanted if wanted in {p.code for p in pools} else (pools[0].code if pools else "")
+    elif form.validate_on_submit():
+        try:
+            (expert,) = operations.create_experts(user, [form.to_data()])
+        except OperationError as e:
+            _show_operation_error(form, e)
+        else:
+            db.session.commit()
+            flash(_("已保存"), "success")
+            return redirect(url_for(".detail", expert_id=expert.id))
+    html = render_template("experts/edit.html", form=form, expert=None)
+    return (html, 422) if request.method == "POST" else html
+
+
+@bp.route("/experts/import", methods=["GET", "POST"])
+@coordinator_required
+def import_page() -> str | tuple[str, int] | Response:
+    form = ImportForm()
+    errors = None
+    if form.validate_on_submit():
+        # Imported here: the importer (and openpyxl behind it) is only needed on upload.
+        from .importer import ImportFailed, import_experts
+
+        upload = form.file.data
+        try:
+            result = import_experts(upload.read(), upload.filename or "", _user())
+        except ImportFailed as e:
+            errors = e.errors
+            flash(_("文件有误，未导入任何专家；请按下表修改后重新上传"), "error")
+        else:
+            flash(_("导入完成：新增 %(c)d 名，更新 %(u)d 名", c=result.created, u=result.updated), "success")
+            return redirect(url_for(".pools"))
+    html = render_template("experts/import.html", form=form, errors=errors, headers=TEMPLATE_HEADERS)
+    return (html, 422) if request.method == "POST" else html
+
+
+@bp.get("/experts/import/template.csv")
+@coordinator_required
+def import_template() -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(TEMPLATE_HEADERS)
+    writer.writerow(TEMPLATE_EXAMPLE)
+    # The BOM tells Excel the file is UTF-8; without it Excel reads GBK and garbles the Chinese.
+    data = io.BytesIO(out.getvalue().encode("utf-8-sig"))
+    return send_file(data, mimetype="text/csv", as_attachment=True, download_name="专家导入模板.csv")
