@@ -1,0 +1,451 @@
+"""Import experts from a coordinator's spreadsheet (CSV or XLSX), all or nothing.
+
+Every row is checked before anything is written, and every problem is reported with its
+spreadsheet row number (the header is row 1), the column as headed in the file and the
+offending value, so a coordinator can fix the whole file in one go.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import PurePath
+from typing import Any, NoReturn
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from .. import audit
+from ..extensions import db
+from ..models import CITY, COUNTIES, Expert, Pool, Sector, User
+
+# Header (as coordinators write it, or in English) → field.
+HEADERS = {
+    "姓名": "name",
+    "专家库": "pool",
+    "工作单位": "employer",
+    "专业领域": "sectors",
+    "职称": "title",
+    "高级职称": "senior",
+    "利害关系单位": "interests",
+    "手机": "phone",
+    "邮箱": "email",
+}
+FIELD_HEADERS = {fieldname: header for header, fieldname in HEADERS.items()}
+REQUIRED = ("name", "pool", "employer", "sectors", "phone")
+
+LIST_SEPARATORS = re.compile(r"[、;,；，\r\n]+")
+YES = {"是", "y", "yes", "true", "1", "√", "✓", "t"}
+NO = {"否", "n", "no", "false", "0", "×", "f", ""}
+CITY_NAMES = {"市级", "市级专家库", "市级库", "市", "city", "酒泉市"}
+# The two autonomous counties go by their short names in the pools.
+COUNTY_FULL_NAMES = {"肃北蒙古族自治县": "肃北县", "阿克塞哈萨克族自治县": "阿克塞县"}
+MOBILE = re.compile(r"1[3-9]\d{9}")
+LANDLINE = re.compile(r"0\d{9,11}")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in the file; ``row`` 0 means the file as a whole."""
+
+    row: int
+    column: str
+    value: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    updated: int
+    rows: int
+
+
+class ImportFailed(Exception):
+    """The file was rejected; nothing was written. ``errors`` lists every problem found."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__("; ".join(format_errors(errors)) if errors else "import failed")
+        self.errors = errors
+
+
+@dataclass
+class _Row:
+    """One checked row: the values to write, and which optional columns the file has."""
+
+    number: int
+    name: str
+    pool: str
+    employer: str
+    sectors: list[str]
+    phone: str
+    title: str | None = None
+    senior: bool | None = None
+    interests: list[str] | None = None
+    email: str | None = None
+    has: set[str] = field(default_factory=set)
+
+
+def import_experts(data: bytes, filename: str, user: User | None = None) -> ImportResult:
+    """Create or update (matched by phone) the experts in ``data``; raises ImportFailed, writing nothing."""
+    try:
+        rows = _check(_read_table(data, filename), user)
+        created, updated = _write(rows)
+        audit.record(
+            "experts.import", user, target=filename, created=created, updated=updated, rows=len(rows)
+        )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return ImportResult(created=created, updated=updated, rows=len(rows))
+
+
+def format_errors(errors: Iterable[RowError]) -> list[str]:
+    """One line per problem, e.g. 第5行「专业领域」列的值「宗教学」：未知的专业领域."""
+    lines = []
+    for e in errors:
+        if e.row <= 0:
+            lines.append(e.message)
+        elif not e.column:
+            lines.append(_("第%(row)d行：%(message)s", row=e.row, message=e.message))
+        elif e.value == "":
+            lines.append(
+                _("第%(row)d行「%(column)s」列：%(message)s", row=e.row, column=e.column, message=e.message)
+            )
+        else:
+            lines.append(
+                _(
+                    "第%(row)d行「%(column)s」列的值「%(value)s」：%(message)s",
+                    row=e.row,
+                    column=e.column,
+                    value=e.value,
+                    message=e.message,
+                )
+            )
+    return lines
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def _read_table(data: bytes, filename: str) -> list[tuple[int, list[str]]]:
+    """The file's rows as (spreadsheet row number, cell texts); raises ImportFailed."""
+    suffix = PurePath(filename).suffix.lower()
+    if suffix == ".csv":
+        if data.startswith(XLSX_MAGIC):
+            _fail(_("文件扩展名是 .csv，但内容是 Excel 工作簿；请将扩展名改为 .xlsx 后再导入"))
+        return _read_csv(data)
+    if suffix == ".xlsx":
+        if not data.startswith(XLSX_MAGIC):
+            _fail(_("文件不是有效的 XLSX 工作簿（Excel 2007 及以上格式）；请在 Excel 中另存为 .xlsx 或 CSV"))
+        return _read_xlsx(data)
+    if suffix in (".xls", ".et", ".wps"):
+        _fail(_("不支持旧版 Excel 格式 %(suffix)s；请另存为 .xlsx 或 CSV 后再导入", suffix=suffix))
+    _fail(_("不支持的文件格式“%(suffix)s”；请上传 .csv 或 .xlsx 文件", suffix=suffix or filename))
+
+
+def _read_csv(data: bytes) -> list[tuple[int, list[str]]]:
+    text = _decode(data)
+    first_line = text.split("\n", 1)[0]
+    # Excel's "Unicode text" export is tab-separated; everything else here uses commas.
+    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        # csv counts physical lines, so a quoted cell spanning lines keeps row numbers honest.
+        rows = []
+        for cells in reader:
+            rows.append((reader.line_num, cells))
+    except csv.Error as exc:
+        _fail(_("CSV 文件格式有误：%(detail)s", detail=str(exc)))
+    return rows
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (a superset of GBK)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        encodings: Sequence[str] = ("utf-8-sig",)
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings = ("utf-16",)
+    else:
+        encodings = ("utf-8", "gb18030")
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    _fail(_("无法识别 CSV 文件的文字编码；请用 Excel 另存为“CSV UTF-8”或 .xlsx 后再导入"))
+
+
+def _read_xlsx(data: bytes) -> list[tuple[int, list[str]]]:
+    import openpyxl  # imported here: only this path needs it
+
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about styles and extensions it does not read; none matter here.
+            warnings.simplefilter("ignore")
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            try:
+                if not workbook.worksheets:
+                    _fail(_("工作簿中没有工作表"))
+                sheet = workbook.worksheets[0]
+                rows = [
+                    (number, [_cell_text(value) for value in values])
+                    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+                ]
+            finally:
+                workbook.close()
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        _fail(_("无法读取 XLSX 工作簿：%(detail)s", detail=str(exc) or type(exc).__name__))
+    return rows
+
+
+def _cell_text(value: Any) -> str:
+    """A cell as the coordinator sees it: 13800001111 rather than 13800001111.0."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+# --- checking ------------------------------------------------------------------------------
+
+
+def _check(table: list[tuple[int, list[str]]], user: User | None = None) -> list[_Row]:
+    """Check the header and every row; raises ImportFailed with all problems found."""
+    errors: list[RowError] = []
+    nonblank = [(n, [c.strip() for c in cells]) for n, cells in table if any(c.strip() for c in cells)]
+    if not nonblank:
+        _fail(_("文件是空的：没有表头，也没有专家"))
+    # A sheet may open with a title line (酒泉市稳评专家库名单) above the header row.
+    start = next((i for i, (_n, cells) in enumerate(nonblank[:5]) if _header_cells(cells) >= 2), 0)
+    nonblank = nonblank[start:]
+    header_row, header = nonblank[0]
+    columns: dict[str, int] = {}
+    labels: dict[str, str] = {}
+    for index, raw in enumerate(header):
+        label = _label(raw)
+        fieldname = _field(label)
+        if fieldname is None:
+            continue  # unknown extra columns (备注, 序号...) are ignored
+        if fieldname in columns:
+            errors.append(
+                RowError(header_row, label, "", _("列重复：与「%(other)s」列相同", other=labels[fieldname]))
+            )
+            continue
+        columns[fieldname] = index
+        labels[fieldname] = label
+    for fieldname in REQUIRED:
+        if fieldname not in columns:
+            name = FIELD_HEADERS[fieldname]
+            errors.append(RowError(header_row, name, "", _("缺少必需的列「%(column)s」", column=name)))
+    if errors:
+        raise ImportFailed(errors)
+
+    pools = _pool_names()
+    sectors = set(db.session.scalars(select(Sector.name).where(Sector.active.is_(True))))
+    seen_phones: dict[str, int] = {}
+    rows: list[_Row] = []
+    for number, cells in nonblank[1:]:
+
+        def cell(fieldname: str, cells: list[str] = cells) -> str:
+            index = columns.get(fieldname)
+            return cells[index] if index is not None and index < len(cells) else ""
+
+        def error(fieldname: str, value: str, message: str, number: int = number) -> None:
+            errors.append(RowError(number, labels[fieldname], value, message))
+
+        name = cell("name")
+        if not name:
+            error("name", "", _("姓名不能为空"))
+        elif len(name) > 64:
+            error("name", name, _("姓名过长（最多64个字）"))
+
+        pool_value = cell("pool")
+        pool = pools.get(pool_value) or pools.get(pool_value.lower())
+        if not pool_value:
+            error("pool", "", _("专家库不能为空"))
+        elif pool is None:
+            error(
+                "pool",
+                pool_value,
+                _("未知的专家库；应为“市级”或县区名称（%(counties)s）", counties="、".join(COUNTIES)),
+            )
+        elif user is not None and not user.is_city and pool != user.scope:
+            error("pool", pool_value, _("县区协调员只能导入本县区专家库"))
+
+        employer = cell("employer")
+        if not employer:
+            error("employer", "", _("工作单位不能为空"))
+        elif len(employer) > 128:
+            error("employer", employer, _("工作单位过长（最多128个字）"))
+
+        row_sectors = _split(cell("sectors"))
+        if not row_sectors:
+            error("sectors", "", _("至少需要一个专业领域"))
+        for sector in row_sectors:
+            if sector not in sectors:
+                error("sectors", sector, _("未知的专业领域"))
+
+        phone_value = cell("phone")
+        phone = _normalise_phone(phone_value)
+        if not phone_value:
+            error("phone", "", _("手机不能为空（专家按手机号识别）"))
+        elif phone is None:
+            error("phone", phone_value, _("不是有效的电话号码；应为11位手机号或如 0937-2612345 的固定电话"))
+        elif phone in seen_phones:
+            error("phone", phone_value, _("与第%(row)d行的号码重复", row=seen_phones[phone]))
+        else:
+            seen_phones[phone] = number
+
+        row = _Row(
+            number=number,
+            name=name,
+            pool=pool or "",
+            employer=employer,
+            sectors=row_sectors,
+            phone=phone or "",
+            has={f for f in ("title", "senior", "interests", "email") if f in columns},
+        )
+        if "title" in columns:
+            row.title = cell("title")
+            if len(row.title) > 64:
+                error("title", row.title, _("职称过长（最多64个字）"))
+        if "senior" in columns:
+            senior_value = cell("senior")
+            if senior_value.lower() in YES:
+                row.senior = True
+            elif senior_value.lower() in NO:
+                row.senior = False
+            else:
+                error("senior", senior_value, _("无法识别；应为“是”或“否”"))
+        if "interests" in columns:
+            row.interests = _split(cell("interests"))
+        if "email" in columns:
+            email = cell("email")
+            if email and (len(email) > 254 or not EMAIL.fullmatch(email)):
+                error("email", email, _("不是有效的电子邮箱地址"))
+            row.email = email or None
+        rows.append(row)
+
+    if errors:
+        raise ImportFailed(errors)
+    if not rows:
+        _fail(_("文件中只有表头，没有专家"))
+    return rows
+
+
+def _label(cell: str) -> str:
+    """A header cell as written, without marks such as a BOM or a required-column asterisk."""
+    return cell.strip().lstrip("\ufeff").rstrip("*＊").strip()
+
+
+def _field(label: str) -> str | None:
+    return HEADERS.get(label) or (label.lower() if label.lower() in FIELD_HEADERS else None)
+
+
+def _header_cells(cells: list[str]) -> int:
+    return sum(_field(_label(cell)) is not None for cell in cells)
+
+
+def _pool_names() -> dict[str, str]:
+    """Every way a pool may be written → its code."""
+    names: dict[str, str] = dict.fromkeys(CITY_NAMES, CITY)
+    codes = set(db.session.scalars(select(Pool.code)))
+    for county in COUNTIES:
+        if county in codes:
+            names[county] = county
+            names[f"{county}专家库"] = county
+    for full, short in COUNTY_FULL_NAMES.items():
+        if short in codes:
+            names[full] = short
+            names[f"{full}专家库"] = short
+    if CITY not in codes:
+        names = {k: v for k, v in names.items() if v != CITY}
+    return names
+
+
+def _split(value: str) -> list[str]:
+    """A list cell (、 ; , ； ，) as its distinct items, in order."""
+    items = [item.strip() for item in LIST_SEPARATORS.split(value)]
+    return list(dict.fromkeys(item for item in items if item))
+
+
+def _normalise_phone(value: str) -> str | None:
+    """A mobile as 11 digits, a landline as 0937-2612345; None when it is neither."""
+    digits = re.sub(r"[\s\-－()（）]", "", value)
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    if not digits.isdigit():
+        return None
+    if not digits.startswith(("0", "1")) and 9 <= len(digits) <= 11:
+        # Excel drops a landline's leading zero when the cell is a number (9372612345).
+        digits = "0" + digits
+    if MOBILE.fullmatch(digits):
+        return digits
+    if LANDLINE.fullmatch(digits):
+        # Beijing (010) and the 02x cities have three-digit area codes, the rest four.
+        split = 3 if digits.startswith(("01", "02")) else 4
+        local = digits[split:]
+        if 7 <= len(local) <= 8:
+            return f"{digits[:split]}-{local}"
+    return None
+
+
+def _fail(message: str) -> NoReturn:
+    raise ImportFailed([RowError(0, "", "", message)])
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def _write(rows: list[_Row]) -> tuple[int, int]:
+    """Create or update one expert per row in the current transaction; returns (created, updated)."""
+    pools = {p.code: p for p in db.session.scalars(select(Pool))}
+    sectors = {s.name: s for s in db.session.scalars(select(Sector))}
+    phones = [row.phone for row in rows]
+    existing: dict[str, Expert] = {}
+    for start in range(0, len(phones), 500):
+        chunk = phones[start : start + 500]
+        for known in db.session.scalars(select(Expert).where(Expert.phone.in_(chunk))):
+            if known.phone is not None:
+                existing[known.phone] = known
+    created = updated = 0
+    for row in rows:
+        expert = existing.get(row.phone)
+        if expert is None:
+            expert = Expert(phone=row.phone, title="", senior=False, interests=[], active=True, prior_load=0)
+            db.session.add(expert)
+            created += 1
+        else:
+            updated += 1
+        expert.name = row.name
+        expert.pool = pools[row.pool]
+        expert.employer = row.employer
+        expert.sectors = [sectors[name] for name in row.sectors]
+        # Columns the file does not have leave what is stored alone.
+        if "title" in row.has:
+            expert.title = row.title or ""
+        if "senior" in row.has:
+            expert.senior = bool(row.senior)
+        if "interests" in row.has:
+            expert.interests = list(row.interests or [])
+        if "email" in row.has:
+            expert.email = row.email
+    db.session.flush()
+    return created, updated
