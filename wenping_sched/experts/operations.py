@@ -64,8 +64,8 @@ def _apply(expert: Expert, user: User, data: dict[str, Any]) -> None:
         expert.phone = data["phone"]
     if "interests" in data:
         expert.interests = list(dict.fromkeys(i.strip() for i in data["interests"] if i.strip()))
-    if "load" in data:
-        expert.prior_load = data["load"]
+    if "prior_load" in data:
+        expert.prior_load = data["prior_load"]
     if "busy" in data:
         expert.busy = [ExpertBusy(start=s, end=e) for s, e in data["busy"]]
 

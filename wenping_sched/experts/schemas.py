@@ -21,8 +21,9 @@ class ExpertIn(Schema):
     interests = fields.List(fields.String(validate=Length(min=1, max=128)), load_default=list,
                             metadata={"description": "申报的利害关系单位"})
     busy = fields.List(Interval(), load_default=list, metadata={"description": "不可参会的时间段"})
-    load = fields.Integer(load_default=0, validate=Range(min=0),
-                          metadata={"description": "本系统之外已承担的评审次数"})
+    # Named with data_key: a field called "load" would shadow Schema.load.
+    prior_load = fields.Integer(data_key="load", load_default=0, validate=Range(min=0),
+                                metadata={"description": "本系统之外已承担的评审次数"})
     max_load = fields.Integer(allow_none=True, load_default=None, validate=Range(min=0),
                               metadata={"description": "本年度评审次数上限，空为不限"})
     title = fields.String(load_default="", validate=Length(max=64), metadata={"description": "职称"})
@@ -42,7 +43,7 @@ class ExpertPatch(Schema):
     senior = fields.Boolean()
     interests = fields.List(fields.String(validate=Length(min=1, max=128)))
     busy = fields.List(Interval())
-    load = fields.Integer(validate=Range(min=0))
+    prior_load = fields.Integer(data_key="load", validate=Range(min=0))
     max_load = fields.Integer(allow_none=True, validate=Range(min=0))
     title = fields.String(validate=Length(max=64))
     phone = fields.String(allow_none=True, validate=Length(min=5, max=32))
@@ -58,7 +59,7 @@ class ExpertOut(Schema):
     senior = fields.Boolean()
     interests = fields.List(fields.String())
     busy = fields.List(fields.List(fields.String()))
-    load = fields.Integer(metadata={"description": "本年度评审次数（含已有记录）"})
+    load_ = fields.Integer(data_key="load", attribute="load", metadata={"description": "本年度评审次数（含已有记录）"})
     max_load = fields.Integer(allow_none=True)
     title = fields.String()
     phone = fields.String(allow_none=True)

@@ -1,0 +1,141 @@
+"""The panel pages: request a draw, see the proposal with reasons, confirm; the draw record."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from .. import solving
+from ..auth.routes import coordinator_required
+from ..extensions import db
+from ..models import DrawRecord, Expert, Matter, Panel, Sector
+from ..operations import OperationError
+from ..timeutil import local_now, local_tz
+from . import operations
+from .forms import PanelRequestForm, read_seats, seat_field_name
+
+bp = Blueprint("panels", __name__)
+
+
+def _visible_matter(matter_id: int) -> Matter:
+    matter = db.session.get(Matter, matter_id)
+    if matter is None or not current_user.can_see_county(matter.county):
+        abort(404)
+    return matter
+
+
+def _visible_panel(panel_id: int) -> Panel:
+    panel = db.session.get(Panel, panel_id)
+    if panel is None or not current_user.can_see_county(panel.matter.county):
+        abort(404)
+    return panel
+
+
+@bp.route("/matters/<int:matter_id>/panels/new", methods=["GET", "POST"])
+@coordinator_required
+def new(matter_id: int) -> str | Response:
+    matter = _visible_matter(matter_id)
+    sectors = list(db.session.scalars(select(Sector.name).where(Sector.active.is_(True)).order_by(Sector.sort_order)))
+    form = PanelRequestForm()
+    if request.method == "GET":
+        start = (local_now() + timedelta(days=7)).replace(hour=8, minute=30, second=0, microsecond=0)
+        form.window_start.data = start.replace(tzinfo=None)
+        form.window_end.data = (start + timedelta(days=10)).replace(hour=18, minute=0).replace(tzinfo=None)
+    reasons: list[dict[str, Any]] = []
+    seats, seat_error = read_seats(request.form, sectors)
+    if form.validate_on_submit() and not seat_error:
+        tz = local_tz()
+        data = {
+            "size": form.size.data,
+            "seats": seats,
+            "min_senior": form.min_senior.data,
+            "window": (form.window_start.data.replace(tzinfo=tz), form.window_end.data.replace(tzinfo=tz)),  # type: ignore[union-attr]
+            "duration_minutes": form.duration_minutes.data,
+            "location": form.location.data or "",
+            "seed": form.seed.data,
+        }
+        try:
+            panel = operations.propose_panel(current_user, matter, data)
+        except OperationError as e:
+            db.session.commit()  # the audit entry of a failed draw stays
+            flash(e.message, "error")
+            reasons = e.extra.get("reasons", [])
+        else:
+            db.session.commit()
+            flash(_("已抽取评审组，请核对后确认"), "success")
+            return redirect(url_for("panels.detail", panel_id=panel.id))
+    if seat_error:
+        flash(seat_error, "error")
+    return render_template("panels/new.html", matter=matter, form=form, sectors=sectors,
+                           seat_field_name=seat_field_name, posted=request.form, reasons=reasons)
+
+
+def _why_eligible(expert: Expert, seat: str | None, pools: list[str]) -> str:
+    parts = []
+    parts.append(_("本县区专家库") if expert.pool.code == pools[0] and len(pools) > 1 else _("市级专家库"))
+    if seat:
+        parts.append(_("填补「%(s)s」席位", s=seat))
+    if expert.senior:
+        parts.append(_("高级职称"))
+    parts.append(_("与事项无利害关系，时间空闲"))
+    return "；".join(parts)
+
+
+@bp.get("/panels/<int:panel_id>")
+@coordinator_required
+def detail(panel_id: int) -> str:
+    panel = _visible_panel(panel_id)
+    last_draw = panel.draws[-1] if panel.draws else None
+    pools = panel.matter.pools
+    rows = [(m, _why_eligible(m.expert, m.seat, pools)) for m in panel.members]
+    return render_template("panels/detail.html", panel=panel, rows=rows, draw=last_draw)
+
+
+@bp.post("/panels/<int:panel_id>/confirm")
+@coordinator_required
+def confirm(panel_id: int) -> Response:
+    panel = _visible_panel(panel_id)
+    try:
+        operations.confirm_panel(current_user, panel)
+    except OperationError as e:
+        db.session.rollback()
+        flash(e.message, "error")
+    else:
+        db.session.commit()
+        flash(_("评审组已确认，邀请已进入发送队列"), "success")
+    return redirect(url_for("panels.detail", panel_id=panel_id))
+
+
+@bp.post("/panels/<int:panel_id>/cancel")
+@coordinator_required
+def cancel(panel_id: int) -> Response:
+    panel = _visible_panel(panel_id)
+    try:
+        operations.cancel(current_user, panel)
+    except OperationError as e:
+        db.session.rollback()
+        flash(e.message, "error")
+    else:
+        db.session.commit()
+        flash(_("评审组已取消"), "success")
+    return redirect(url_for("panels.detail", panel_id=panel_id))
+
+
+@bp.get("/draws/<int:draw_id>")
+@coordinator_required
+def draw_record(draw_id: int) -> str:
+    record = db.session.get(DrawRecord, draw_id)
+    if record is None or not current_user.can_see_county(record.panel.matter.county):
+        abort(404)
+    replay: dict[str, Any] | None = None
+    if request.args.get("replay"):
+        replayed = solving.replay(record.instance)
+        same = replayed.get("panels") == record.solution.get("panels")
+        replay = {"same": same, "solution": replayed}
+    return render_template("panels/draw.html", record=record, replay=replay)
