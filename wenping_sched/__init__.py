@@ -6,12 +6,19 @@ from pathlib import Path
 from typing import Any
 
 from apiflask import APIFlask
+from werkzeug.routing import IntegerConverter, Map
 
 from . import config as config_module
 from .extensions import babel, csrf, db, login_manager, mail, migrate
 from .models.types import render_item
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class BoundedIntConverter(IntegerConverter):
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config: dict[str, Any] | None = None) -> APIFlask:
@@ -27,6 +34,8 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
         static_folder=str(ROOT / "static"),
         instance_relative_config=True,
     )
+    # Ids in paths fit the database's integers: a larger one is a 404, not an overflow.
+    app.url_map.converters["int"] = BoundedIntConverter
     instance_path = Path(app.instance_path)
     if config and config.get("INSTANCE_PATH"):
         instance_path = Path(config["INSTANCE_PATH"])
@@ -44,7 +53,19 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     babel.init_app(app)
     mail.init_app(app)
 
-    from . import auth, departments, errors, experts, matters, panels, views
+    from . import (
+        auth,
+        calendar_admin,
+        departments,
+        errors,
+        experts,
+        invitations,
+        matters,
+        meetings,
+        panels,
+        rooms,
+        views,
+    )
 
     errors.init_app(app)
     auth.init_app(app)
@@ -53,4 +74,8 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     matters.init_app(app)
     departments.init_app(app)
     panels.init_app(app)
+    calendar_admin.init_app(app)
+    rooms.init_app(app)
+    meetings.init_app(app)
+    invitations.init_app(app)
     return app

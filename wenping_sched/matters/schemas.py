@@ -46,4 +46,4 @@ class MatterOut(Schema):
 class MatterQuery(Schema):
     county = fields.String(load_default=None)
     category = fields.String(load_default=None)
-    stage = fields.Integer(load_default=None)
+    stage = fields.Integer(load_default=None, validate=Range(min=1, max=7))
