@@ -1,38 +1,56 @@
 """The data model, one module per aggregate."""
 
 from .audit import AuditLog
+from .calendar import DAY_KINDS, CalendarDay, CalendarYear
 from .department import JOINT_MEETING_DEPARTMENTS, Contact, ContactBusy, Department, Room
 from .expert import Expert, ExpertBusy, expert_sector
 from .matter import CATEGORIES, RISK_LEVELS, STAGES, Matter
+from .meeting import (
+    BOOKING_STATES,
+    CONFIRMATION_STATES,
+    MEETING_KINDS,
+    MEETING_STATES,
+    JointMeeting,
+    JointMeetingDepartment,
+)
 from .panel import DrawRecord, Panel, PanelMember
 from .pool import CITY, COUNTIES, SEED_SECTORS, Pool, Sector, pool_label
 from .types import UTCDateTime, utcnow
 from .user import ROLES, User
 
 __all__ = [
+    "BOOKING_STATES",
     "CATEGORIES",
     "CITY",
+    "CONFIRMATION_STATES",
     "COUNTIES",
+    "DAY_KINDS",
     "JOINT_MEETING_DEPARTMENTS",
+    "MEETING_KINDS",
+    "MEETING_STATES",
     "RISK_LEVELS",
     "ROLES",
     "SEED_SECTORS",
     "STAGES",
     "AuditLog",
+    "CalendarDay",
+    "CalendarYear",
     "Contact",
     "ContactBusy",
     "Department",
     "DrawRecord",
     "Expert",
     "ExpertBusy",
+    "JointMeeting",
+    "JointMeetingDepartment",
     "Matter",
     "Panel",
     "PanelMember",
     "Pool",
     "Room",
     "Sector",
-    "User",
     "UTCDateTime",
+    "User",
     "expert_sector",
     "pool_label",
     "utcnow",

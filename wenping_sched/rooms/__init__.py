@@ -1,0 +1,11 @@
+"""Meeting rooms: capacity, and what is booked in each (panels and joint meetings)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from . import routes
+
+    app.register_blueprint(routes.bp)
