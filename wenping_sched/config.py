@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +37,12 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
     env = os.environ.get
     database_url = env("WENPING_DATABASE_URL") or f"sqlite:///{instance_path / 'wenping.sqlite3'}"
     mail_server = env("WENPING_MAIL_SERVER") or None
+    base_url = (env("WENPING_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": _normalise_db_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "BASE_URL": (env("WENPING_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "BASE_URL": base_url,
         "MAIL_SERVER": mail_server,
         "MAIL_PORT": int(env("WENPING_MAIL_PORT") or 25),
         "MAIL_USERNAME": env("WENPING_MAIL_USERNAME") or None,
@@ -54,6 +56,10 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
+        # Over HTTPS the cookies never travel in clear; an idle session ends after 30 minutes.
+        "SESSION_COOKIE_SECURE": base_url.startswith("https://"),
+        "REMEMBER_COOKIE_SECURE": base_url.startswith("https://"),
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=30),
         "SESSION_COOKIE_SAMESITE": "Lax",
         "API_TOKEN_MAX_AGE": 12 * 3600,
         # APIFlask / OpenAPI

@@ -125,10 +125,35 @@ def error_body(status: int, message: str, code: str | None = None,
     return {"error": {"code": code or CODES.get(status, "error"), "message": message, "fields": fields or {}}}
 
 
+def audit_denial(status: int) -> None:
+    """A refused request is on the record (等保: denials are audited)."""
+    if status != 403:
+        return
+    from flask_login import current_user
+
+    from . import audit
+    from .auth.api import token_auth
+    from .extensions import db
+    from .models import User
+
+    user = token_auth.current_user if is_api_request() else None
+    if not isinstance(user, User) and current_user and getattr(current_user, "is_authenticated", False):
+        user = current_user._get_current_object()
+    try:
+        db.session.rollback()
+        audit.record("access.denied", user if isinstance(user, User) else None,
+                     target=f"{request.method} {request.path}"[:128])
+        db.session.commit()
+    except Exception:  # the denial is answered even if the database is away
+        db.session.rollback()
+        log.exception("could not audit a denial")
+
+
 def init_app(app: APIFlask) -> None:
     @app.error_processor
     def api_error(error: HTTPError) -> tuple[dict[str, Any], int, Any]:
         status = error.status_code
+        audit_denial(status)
         extra = error.extra_data or {}
         fields = extra.get("fields")
         if fields is None and error.detail:
@@ -147,6 +172,7 @@ def init_app(app: APIFlask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> Any:
         status = e.code or 500
+        audit_denial(status)
         if is_api_request():
             fields: dict[str, Any] = {}
             data = getattr(e, "data", None)  # webargs puts its messages here (e.g. invalid JSON)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
@@ -48,6 +48,7 @@ def login() -> str | Response:
         except AccountError as e:
             flash(str(e), "error")
         else:
+            session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME of inactivity
             login_user(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("views.home"))
     return render_template("auth/login.html", form=form)
