@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from solver.instance import InstanceError, PanelSolution
 
-from .. import audit, solving
+from .. import audit, locking, solving
 from ..extensions import db
 from ..invitations import notifications
 from ..models import DrawRecord, Matter, Panel, PanelMember, Sector, User
@@ -96,6 +96,7 @@ def propose_panel(user: User, matter: Matter, data: dict[str, Any]) -> Panel:
     """Draw a panel for a matter and store it as ``proposed`` with its draw record."""
     _check_request(data)
     request = _request_for(matter, data)
+    locking.lock_pools(request.pools)
     try:
         outcome = solving.draw_panel(request)
     except InstanceError as e:
@@ -182,6 +183,7 @@ def redraw(user: User | None, panel: Panel) -> list[PanelMember]:
     if len(keep) >= panel.size:
         return []
     request = redraw_request(panel)
+    locking.lock_pools(request.pools)
     outcome = solving.draw_panel(request, panel_id=str(panel.id), ignore_panel_id=panel.id)
     if outcome.parsed.unfilled:
         audit.record("panel.redraw_failed", user, target=f"panel:{panel.id}",
@@ -220,6 +222,7 @@ def reschedule(user: User, panel: Panel, window: tuple[datetime, datetime]) -> P
     data["exclude"] = []
     _check_request(data)
     request = _request_for(panel.matter, data, fixed=tuple(m.expert_id for m in members), seed=panel.seed)
+    locking.lock_pools(request.pools)
     try:
         outcome = solving.draw_panel(request, panel_id=str(panel.id), ignore_panel_id=panel.id)
     except InstanceError as e:
