@@ -62,3 +62,12 @@ def lock_people_and_rooms(contact_ids: Iterable[int] | None = None) -> None:
         session.execute(select(Room.id).order_by(Room.id).with_for_update())
     else:
         _serialise_in_process(session)
+
+
+def lock_rooms() -> None:
+    """Hold the rooms for the rest of the transaction."""
+    session = db.session()
+    if _postgres(session):
+        session.execute(select(Room.id).order_by(Room.id).with_for_update())
+    else:
+        _serialise_in_process(session)

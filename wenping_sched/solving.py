@@ -45,6 +45,8 @@ class PanelRequest:
     exclude: tuple[int, ...] = ()
     fixed: tuple[int, ...] = ()
     seed: int | None = None
+    # When the panel meets in one of the rooms: the times the room is taken.
+    room_busy: tuple[tuple[datetime, datetime], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,9 @@ def build_panel_instance(request: PanelRequest, panel_id: str = "new",
     for e in experts:
         busy = [(b.start, b.end) for b in e.busy if b.start < request.window[1] and b.end > request.window[0]]
         busy += commitments.get(e.id, [])
+        # One panel per instance: a member must be free, and so must the room; the room's
+        # bookings are everyone's, which keeps the meeting out of them exactly.
+        busy += [(s, t) for s, t in request.room_busy if s < request.window[1] and t > request.window[0]]
         row: dict[str, Any] = {
             "id": str(e.id),
             "name": e.name,

@@ -184,3 +184,25 @@ def test_a_panel_in_a_year_without_a_schedule_says_so(client, make_user, auth_he
     assert [w["code"] for w in panel["warnings"]] == ["calendar_unknown"]
     assert panel["warnings"][0]["year"] == 2099
     assert panel["start"].startswith("2099-03-02")  # a Monday, planned Monday to Friday
+
+
+def test_a_panel_in_a_room_avoids_the_rooms_other_bookings(client, make_user, auth_headers, expert_factory,
+                                                           matter_factory):
+    from wenping_sched.extensions import db
+    from wenping_sched.models import Room
+
+    db.session.add(Room(name="市维稳办会商室", capacity=16, location=""))
+    db.session.commit()
+    for _ in range(4):
+        expert_factory(pool="city", sectors=("法律",), senior=True)
+    headers = auth_headers(make_user())
+    two_mornings = ["2026-03-02T08:30", "2026-03-03T12:00"]
+    body = {"size": 2, "min_senior": 1, "window": two_mornings, "duration_minutes": 210, "location": "市维稳办会商室"}
+    first = client.post(f"/api/v1/matters/{matter_factory().id}/panels", json=body, headers=headers).get_json()
+    second = client.post(f"/api/v1/matters/{matter_factory().id}/panels", json=body, headers=headers).get_json()
+    assert first["start"] == "2026-03-02T08:30:00+08:00"
+    # Two of the four experts are still free that morning, but the room is not.
+    assert second["start"] == "2026-03-02T14:30:00+08:00"
+    elsewhere = client.post(f"/api/v1/matters/{matter_factory().id}/panels",
+                            json={**body, "location": "敦煌市政府"}, headers=headers).get_json()
+    assert elsewhere["start"] == "2026-03-02T08:30:00+08:00"  # another place: that morning is fine

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from solver.instance import InstanceError, MeetingAssignment, MeetingSolution, meeting_solution_to_json
 
-from .. import audit
+from .. import audit, locking
 from ..extensions import db
 from ..invitations import notifications
 from ..models import (
@@ -136,6 +136,8 @@ def _unscheduled_error(solution: MeetingSolution, titles: dict[str, str]) -> Ope
 
 
 def _solve(requests: Sequence[MeetingRequest], ignore: Sequence[int] = ()) -> tuple[Any, Any, dict[str, Any]]:
+    # Two coordinators scheduling at once must not book the same people or room.
+    locking.lock_people_and_rooms()
     instance = scheduling.build_meeting_instance(requests, ignore)
     try:
         parsed, solution = scheduling.solve(instance)

@@ -75,11 +75,23 @@ def _iso(value: datetime) -> str:
     return to_local(value).isoformat(timespec="seconds")
 
 
+def room_busy(room_name: str, span: Span, ignore_panel_id: int | None = None) -> list[Span] | None:
+    """When the room of this name is taken within the span (joint meetings and panels), or
+    None when no room has this name (a panel's location may be any place)."""
+    room_id = db.session.scalar(select(Room.id).where(Room.name == room_name))
+    if room_id is None:
+        return None
+    _people, rooms = _commitments(span, (), ignore_panel_id)
+    return sorted(rooms.get(room_id, []))
+
+
 def _overlaps(a: Span, b: Span) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-def _commitments(span: Span, ignore: Collection[int]) -> tuple[dict[int, list[Span]], dict[int, list[Span]]]:
+def _commitments(
+    span: Span, ignore: Collection[int], ignore_panel_id: int | None = None
+) -> tuple[dict[int, list[Span]], dict[int, list[Span]]]:
     """People (contact id) and rooms (room id) taken by other joint meetings and by panels in the span."""
     people: dict[int, list[Span]] = {}
     rooms: dict[int, list[Span]] = {}
@@ -107,6 +119,8 @@ def _commitments(span: Span, ignore: Collection[int]) -> tuple[dict[int, list[Sp
         Panel.start < span[1],
         Panel.end > span[0],
     )
+    if ignore_panel_id is not None:
+        panels = panels.where(Panel.id != ignore_panel_id)
     for location, start, end in db.session.execute(panels):
         if start is not None and end is not None:
             rooms.setdefault(by_name[location], []).append((start, end))

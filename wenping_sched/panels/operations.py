@@ -55,6 +55,16 @@ def _instance_error(e: InstanceError) -> OperationError:
     return OperationError(_("请求数据不符合规则：") + "；".join(fields.values()), 422, fields)
 
 
+def _room_busy(location: str, window: tuple[datetime, datetime],
+               panel_id: int | None = None) -> tuple[tuple[datetime, datetime], ...]:
+    from ..meetings.scheduling import room_busy
+
+    if not location:
+        return ()
+    locking.lock_rooms()
+    return tuple(room_busy(location, window, panel_id) or ())
+
+
 def _request_for(matter: Matter, data: dict[str, Any], **overrides: Any) -> solving.PanelRequest:
     values: dict[str, Any] = {
         "pools": matter.pools,
@@ -95,8 +105,8 @@ def _record(panel: Panel, outcome: solving.DrawOutcome, user: User | None, kind:
 def propose_panel(user: User, matter: Matter, data: dict[str, Any]) -> Panel:
     """Draw a panel for a matter and store it as ``proposed`` with its draw record."""
     _check_request(data)
-    request = _request_for(matter, data)
-    locking.lock_pools(request.pools)
+    locking.lock_pools(matter.pools)
+    request = _request_for(matter, data, room_busy=_room_busy(data.get("location", ""), data["window"]))
     try:
         outcome = solving.draw_panel(request)
     except InstanceError as e:
@@ -221,8 +231,9 @@ def reschedule(user: User, panel: Panel, window: tuple[datetime, datetime]) -> P
     data["min_senior"] = 0
     data["exclude"] = []
     _check_request(data)
-    request = _request_for(panel.matter, data, fixed=tuple(m.expert_id for m in members), seed=panel.seed)
-    locking.lock_pools(request.pools)
+    locking.lock_pools(panel.matter.pools)
+    request = _request_for(panel.matter, data, fixed=tuple(m.expert_id for m in members), seed=panel.seed,
+                           room_busy=_room_busy(panel.location, window, panel.id))
     try:
         outcome = solving.draw_panel(request, panel_id=str(panel.id), ignore_panel_id=panel.id)
     except InstanceError as e:
