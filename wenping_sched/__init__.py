@@ -63,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
         matters,
         meetings,
         panels,
+        reports,
         rooms,
         views,
     )
@@ -78,4 +79,5 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     rooms.init_app(app)
     meetings.init_app(app)
     invitations.init_app(app)
+    reports.init_app(app)
     return app

@@ -114,9 +114,32 @@ def import_experts_command(file: str) -> None:
 @with_appcontext
 def run_command(host: str, port: int) -> None:
     """启动开发服务器。"""
+    from werkzeug.serving import run_simple
+
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    click.echo(f"wenping-sched 正在运行：http://{host}:{port}/")
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    click.echo(f"wenping-sched 正在运行：http://{host}:{port}/ （按 Ctrl+C 停止）")
+    # Flask's app.run() refuses to start under its own CLI, so serve through werkzeug directly.
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+
+@main.command("export-archive")
+@click.argument("matter_id", type=int)
+@click.option("-o", "--output", default=None, help="写入的 ZIP 文件（默认 matter-编号.zip）")
+@with_appcontext
+def export_archive_command(matter_id: int, output: str | None) -> None:
+    """导出一个事项的一事一档（ZIP）。"""
+    from .models import Matter
+    from .reports.operations import export_archive
+
+    matter = db.session.get(Matter, matter_id)
+    if matter is None:
+        _fail(f"错误：找不到编号为 {matter_id} 的事项")
+    assert matter is not None
+    data = export_archive(None, matter, via="cli")
+    path = Path(output or f"matter-{matter_id}.zip")
+    path.write_bytes(data)
+    db.session.commit()
+    click.echo(f"已导出事项 {matter_id}「{matter.title}」的一事一档：{path}（{len(data)} 字节）")
 
 
 # The solver stands alone: no app, no database (SOLVER.md).
@@ -155,3 +178,14 @@ def solve_meetings(instance: str, output: str | None, time_limit: float | None) 
 def openapi() -> None:
     """打印 OpenAPI 文档。"""
     click.echo(json.dumps(current_app.spec, ensure_ascii=False, indent=1))  # type: ignore[attr-defined]
+
+
+@main.command("worker")
+@click.option("--interval", type=float, default=5.0, show_default=True, help="无队列时检查发件箱的间隔（秒）")
+@click.option("--once", is_flag=True, help="只发送一次到期邮件后退出")
+@with_appcontext
+def worker(interval: float, once: bool) -> None:
+    """发送排队的邮件并执行排队的求解，直到停止（设置 WENPING_QUEUE_URL 时作为 RQ worker 运行）。"""
+    from .invitations.worker import run_worker
+
+    sys.exit(run_worker(interval=interval, once=once))

@@ -1,0 +1,273 @@
+"""The RSVP pages (the signed token is the credential), the calendar feeds and the outbox page."""
+
+from __future__ import annotations
+
+import email
+from email import policy
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from ..auth.routes import coordinator_required
+from ..extensions import db
+from ..models import Contact, Expert, Matter, Panel
+from ..models.outbox import Invitation, OutboxMessage
+from ..operations import OperationError
+from . import ical, outbox, rsvp
+from .events import load_event
+
+bp = Blueprint("invitations", __name__)
+
+
+def _token_failure(e: rsvp.TokenError) -> Any:
+    if request.is_json or request.accept_mimetypes.best == "application/json":
+        return {
+            "error": {"code": "gone" if e.status == 410 else "not_found", "message": e.message, "fields": {}}
+        }, e.status
+    return render_template("invitations/invalid.html", message=e.message), e.status
+
+
+def _page(invitation: Invitation, info: Any, **extra: Any) -> str:
+    return render_template(
+        "invitations/rsvp.html",
+        invitation=invitation,
+        info=info,
+        token=rsvp.rsvp_token(invitation),
+        ics_url=url_for("invitations.event_ics", token=rsvp.rsvp_token(invitation)),
+        feed_url=rsvp.feed_url(invitation.person_type, invitation.person_id),
+        **extra,
+    )
+
+
+@bp.get("/rsvp/<token>")
+def rsvp_page(token: str) -> Any:
+    """Show the meeting and two buttons; a GET never records anything (mail scanners follow links)."""
+    try:
+        invitation, info = rsvp.load_invitation(token)
+    except rsvp.TokenError as e:
+        return _token_failure(e)
+    response = Response(_page(invitation, info))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.post("/rsvp/<token>")
+def rsvp_answer(token: str) -> Any:
+    """Record accept or decline (form or JSON); the same answer twice answers the same."""
+    try:
+        invitation, info = rsvp.load_invitation(token)
+    except rsvp.TokenError as e:
+        return _token_failure(e)
+    data: dict[str, Any] = (
+        (request.get_json(silent=True) or {}) if request.is_json else request.form.to_dict()
+    )
+    wants_json = request.is_json
+    try:
+        result = rsvp.answer(
+            invitation,
+            str(data.get("response", "")),
+            str(data.get("reason", "") or ""),
+            str(data.get("attendee", "") or ""),
+        )
+    except OperationError as e:
+        db.session.rollback()
+        if wants_json:
+            return {
+                "error": {
+                    "code": e.code or ("conflict" if e.status == 409 else "bad_request"),
+                    "message": e.message,
+                    "fields": e.fields,
+                }
+            }, e.status
+        return Response(_page(invitation, info, error=e.message), status=e.status)
+    db.session.commit()
+    ics = url_for("invitations.event_ics", token=token, _external=False)
+    if wants_json:
+        return {
+            "response": invitation.response,
+            "attendee": invitation.attendee,
+            "answered_at": invitation.answered_at.isoformat() if invitation.answered_at else None,
+            "changed": result.changed,
+            "ics": rsvp.base_url() + ics,
+            "calendar": rsvp.feed_url(invitation.person_type, invitation.person_id),
+        }
+    return _page(invitation, info, answered=True)
+
+
+def _ics(body: bytes, filename: str) -> Response:
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f"attachment; filename={filename}"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/rsvp/<token>/event.ics")
+def event_ics(token: str) -> Any:
+    """The one meeting, to add to a calendar after answering."""
+    try:
+        invitation, info = rsvp.load_invitation(token)
+    except rsvp.TokenError as e:
+        return _token_failure(e)
+    body = ical.feed(
+        [
+            (
+                info,
+                invitation.uid,
+                invitation.sequence,
+                invitation.email or "",
+                invitation.name,
+                invitation.response,
+            )
+        ],
+        info.title,
+    )
+    return _ics(body, "meeting.ics")
+
+
+def _person_name(person_type: str, person_id: int) -> str | None:
+    person = (
+        db.session.get(Expert, person_id) if person_type == "expert" else db.session.get(Contact, person_id)
+    )
+    return person.name if person is not None else None
+
+
+@bp.get("/calendar/<token>.ics")
+def calendar_feed(token: str) -> Any:
+    """Every meeting of one person (declined and withdrawn ones left out)."""
+    try:
+        person_type, person_id = rsvp.load_feed(token)
+    except rsvp.TokenError as e:
+        return _token_failure(e)
+    name = _person_name(person_type, person_id)
+    if name is None:
+        abort(404)
+    entries = []
+    for invitation in db.session.scalars(
+        select(Invitation)
+        .where(
+            Invitation.person_type == person_type,
+            Invitation.person_id == person_id,
+            Invitation.status != "withdrawn",
+            Invitation.response != "declined",
+        )
+        .order_by(Invitation.id)
+    ):
+        info = load_event(invitation.subject_type, invitation.subject_id)
+        if info is not None:
+            entries.append(
+                (
+                    info,
+                    invitation.uid,
+                    invitation.sequence,
+                    invitation.email or "",
+                    invitation.name,
+                    invitation.response,
+                )
+            )
+    return _ics(ical.feed(entries, _("%(n)s的稳评会议", n=name)), "wenping.ics")
+
+
+# --- the outbox, for coordinators ---------------------------------------------------------------
+
+
+def text_body(raw: bytes) -> str:
+    """The Chinese plain-text part of a stored message, as the recipient reads it."""
+    message = email.message_from_bytes(raw, policy=policy.default)
+    part = message.get_body(preferencelist=("plain",))
+    return str(part.get_content()) if part is not None else ""
+
+
+def visible_messages(
+    status: str | None = None, panel_id: int | None = None, limit: int = 200
+) -> list[OutboxMessage]:
+    query = (
+        select(OutboxMessage)
+        .outerjoin(Panel, OutboxMessage.panel_id == Panel.id)
+        .outerjoin(Matter, Panel.matter_id == Matter.id)
+    )
+    if not current_user.is_city:
+        query = query.where(Matter.county == current_user.scope)
+    if status:
+        query = query.where(OutboxMessage.status == status)
+    if panel_id:
+        query = query.where(OutboxMessage.panel_id == panel_id)
+    return list(db.session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)))
+
+
+@bp.get("/outbox")
+@coordinator_required
+def outbox_page() -> str:
+    status = request.args.get("status") or None
+    rows = visible_messages(status)
+    answers = {
+        i.id: i
+        for i in db.session.scalars(
+            select(Invitation).where(Invitation.id.in_([r.invitation_id for r in rows if r.invitation_id]))
+        )
+    }
+    no_server = not current_app.config.get("MAIL_SERVER")
+    return render_template(
+        "invitations/outbox.html",
+        rows=rows,
+        answers=answers,
+        status=status,
+        no_server=no_server,
+        text_body=text_body,
+    )
+
+
+@bp.post("/outbox/deliver")
+@coordinator_required
+def outbox_deliver() -> Any:
+    report = outbox.deliver_all()
+    if report.held:
+        flash(_("未配置邮件服务器（WENPING_MAIL_SERVER），邮件保留在发件箱中"), "info")
+    else:
+        flash(
+            _(
+                "已发送 %(s)d 封，推迟 %(d)d 封，失败 %(f)d 封",
+                s=len(report.sent),
+                d=len(report.deferred),
+                f=len(report.failed),
+            ),
+            "info",
+        )
+    return redirect(url_for("invitations.outbox_page"))
+
+
+def panel_invitations(panel: Panel) -> dict[str, Any]:
+    """For the panel page: each invitation's delivery and answer, and the notices to the coordinator."""
+    invitations = list(
+        db.session.scalars(
+            select(Invitation)
+            .where(Invitation.subject_type == "panel", Invitation.subject_id == panel.id)
+            .order_by(Invitation.id)
+        )
+    )
+    messages = list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .where(
+                or_(
+                    OutboxMessage.panel_id == panel.id,
+                    OutboxMessage.invitation_id.in_([i.id for i in invitations]),
+                )
+            )
+            .order_by(OutboxMessage.id)
+        )
+    )
+    last: dict[int, OutboxMessage] = {}
+    for m in messages:
+        if m.invitation_id:
+            last[m.invitation_id] = m
+    return {
+        "rows": [(i, last.get(i.id)) for i in invitations],
+        "notices": [m for m in messages if m.kind == "notice"],
+        "no_server": not current_app.config.get("MAIL_SERVER"),
+        "text_body": text_body,
+    }

@@ -1,0 +1,174 @@
+"""Personal links: signed RSVP tokens (one invitation each) and calendar-feed tokens (one person each).
+
+The token is the credential (no login): it is signed with the app's secret, names one
+invitation and its nonce (a new nonce revokes old links), and stops working once the
+meeting is over. Recording an answer lives here too, with the redraw a decline sets off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from .. import audit
+from ..extensions import db
+from ..models import PanelMember
+from ..models.outbox import Invitation
+from ..models.types import utcnow
+from ..operations import OperationError
+from .events import EventInfo, load_event
+
+RSVP_SALT = "wenping.rsvp.v1"
+FEED_SALT = "wenping.calendar.v1"
+
+
+class TokenError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _serializer(salt: str) -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def base_url() -> str:
+    return str(current_app.config.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+
+
+def rsvp_token(invitation: Invitation) -> str:
+    return str(_serializer(RSVP_SALT).dumps([invitation.id, invitation.nonce]))
+
+
+def rsvp_url(invitation: Invitation) -> str:
+    return f"{base_url()}/rsvp/{rsvp_token(invitation)}"
+
+
+def event_ics_url(invitation: Invitation) -> str:
+    return f"{rsvp_url(invitation)}/event.ics"
+
+
+def feed_token(person_type: str, person_id: int) -> str:
+    return str(_serializer(FEED_SALT).dumps([person_type, person_id]))
+
+
+def feed_url(person_type: str, person_id: int) -> str:
+    return f"{base_url()}/calendar/{feed_token(person_type, person_id)}.ics"
+
+
+def load_invitation(token: str) -> tuple[Invitation, EventInfo]:
+    """The invitation a token names; 404 when forged or revoked, 410 once the meeting is over."""
+    try:
+        invitation_id, nonce = _serializer(RSVP_SALT).loads(token)
+    except (BadSignature, ValueError, TypeError) as e:
+        raise TokenError(404, _("链接无效：请使用邀请邮件中的完整链接")) from e
+    invitation = db.session.get(Invitation, int(invitation_id))
+    if invitation is None or invitation.nonce != nonce:
+        raise TokenError(404, _("链接无效或已被新的邀请取代"))
+    info = load_event(invitation.subject_type, invitation.subject_id)
+    if info is None:
+        raise TokenError(404, _("会议不存在"))
+    if info.end <= utcnow():
+        raise TokenError(410, _("会议已结束，链接已失效"))
+    return invitation, info
+
+
+def load_feed(token: str) -> tuple[str, int]:
+    try:
+        person_type, person_id = _serializer(FEED_SALT).loads(token)
+    except (BadSignature, ValueError, TypeError) as e:
+        raise TokenError(404, _("日历链接无效")) from e
+    return str(person_type), int(person_id)
+
+
+@dataclass
+class Answer:
+    invitation: Invitation
+    changed: bool
+    added: list[PanelMember] = field(default_factory=list)
+    redraw_reasons: list[dict[str, Any]] = field(default_factory=list)
+
+
+def answer(invitation: Invitation, response: str, reason: str = "", attendee: str = "") -> Answer:
+    """Record accept or decline; the same answer twice changes nothing. A decline on a panel redraws."""
+    if response not in ("accept", "decline"):
+        raise OperationError(_("请选择接受或谢绝"), 400, {"response": _("应为 accept 或 decline")})
+    value = "accepted" if response == "accept" else "declined"
+    if invitation.status == "cancelled":
+        raise OperationError(_("会议已取消，无需答复"), 409)
+    if invitation.status == "withdrawn":
+        raise OperationError(_("该邀请已撤回"), 409)
+    reason = (reason or "").strip()[:500]
+    attendee = (attendee or "").strip()[:64]
+    if invitation.response == value and (value == "declined" or attendee in ("", invitation.attendee)):
+        return Answer(invitation, changed=False)
+    if invitation.response == "declined":
+        raise OperationError(_("您已谢绝本次邀请，如需变更请联系维稳办"), 409)
+    invitation.response = value
+    invitation.reason = reason if value == "declined" else ""
+    if attendee:
+        invitation.attendee = attendee
+    invitation.answered_at = utcnow()
+    audit.record(
+        "invitation.answer",
+        None,
+        target=f"invitation:{invitation.id}",
+        response=value,
+        subject=f"{invitation.subject_type}:{invitation.subject_id}",
+        attendee=invitation.attendee,
+    )
+    result = Answer(invitation, changed=True)
+    if invitation.subject_type == "panel" and invitation.panel_member_id is not None:
+        _answer_panel(invitation, value, reason, result)
+    hook = _answer_hooks.get(invitation.subject_type)
+    if hook is not None:
+        hook(invitation)
+    return result
+
+
+def _answer_panel(invitation: Invitation, value: str, reason: str, result: Answer) -> None:
+    from ..panels import operations as panel_operations
+    from . import notifications
+
+    member = db.session.get(PanelMember, invitation.panel_member_id)
+    if member is None:
+        return
+    panel = member.panel
+    member.answered_at = invitation.answered_at
+    if value == "accepted":
+        member.state = "accepted"
+        active = panel_operations.active_members(panel)
+        if (
+            panel.status == "inviting"
+            and len(active) >= panel.size
+            and all(m.state == "accepted" for m in active)
+        ):
+            panel.status = "confirmed"
+        return
+    member.state = "declined"
+    member.decline_reason = reason
+    if panel.status == "confirmed":
+        panel.status = "inviting"
+    try:
+        # 补抽: accepted members stay, decliners are excluded; the redraw invites the newcomers.
+        result.added = panel_operations.redraw(None, panel)
+    except OperationError as e:
+        result.redraw_reasons = list(e.extra.get("reasons", [])) or [
+            {"code": e.code or "error", "message": e.message}
+        ]
+        notifications.notify_redraw_failed(panel, member, result.redraw_reasons, e.message)
+    else:
+        notifications.notify_replacement(panel, member, result.added)
+
+
+# Other meeting kinds (joint meetings) learn of answers through a hook: invitation -> None.
+_answer_hooks: dict[str, Any] = {}
+
+
+def register_answer_hook(subject_type: str, hook: Any) -> None:
+    _answer_hooks[subject_type] = hook
