@@ -1,0 +1,228 @@
+"""The filing form (报备表) of one matter: what it holds, and the form as an XLSX workbook."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import DrawRecord, JointMeeting, Matter, Panel, pool_label
+from ..timeutil import fmt_local, local_now
+from . import xlsx
+
+COLUMNS = 6  # the form is a six-column grid: label, value (2), label, value (2), or a full-width table
+
+
+def member_state_names() -> dict[str, str]:
+    return {
+        "proposed": _("拟抽取"),
+        "pending": _("待答复"),
+        "accepted": _("已接受"),
+        "declined": _("已谢绝"),
+        "replaced": _("已替换"),
+    }
+
+
+def panel_status_names() -> dict[str, str]:
+    return {
+        "proposed": _("已抽取"),
+        "inviting": _("邀请中"),
+        "confirmed": _("已确认"),
+        "cancelled": _("已取消"),
+    }
+
+
+def meeting_kind_names() -> dict[str, str]:
+    return {"quarterly": _("季度联席会议"), "analysis": _("分析研判会议"), "adhoc": _("临时联席会议")}
+
+
+@dataclass(frozen=True)
+class ExpertRow:
+    name: str
+    employer: str
+    seat: str
+    panel: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class DrawRow:
+    id: int
+    kind: str
+    at: str
+    seed: int
+    pools: str
+    eligible: int
+
+
+@dataclass(frozen=True)
+class MeetingRow:
+    title: str
+    kind: str
+    at: str
+    status: str
+
+
+@dataclass(frozen=True)
+class FilingForm:
+    """Everything printed on the form, already in the words a reader sees."""
+
+    matter: Matter
+    title: str
+    county: str
+    filing_office: str
+    related: str
+    stage: str
+    risk_level: str
+    filed_on: str
+    experts: list[ExpertRow] = field(default_factory=list)
+    draws: list[DrawRow] = field(default_factory=list)
+    meetings: list[MeetingRow] | None = None
+
+
+def matter_meetings(matter: Matter) -> list[JointMeeting] | None:
+    """Joint meetings linked to the matter; None while the meeting model has no link to matters."""
+    link = getattr(JointMeeting, "matter_id", None)
+    if link is None:
+        return None
+    return list(db.session.scalars(select(JointMeeting).where(link == matter.id).order_by(JointMeeting.id)))
+
+
+def draw_records(matter: Matter) -> list[DrawRecord]:
+    stmt = select(DrawRecord).join(Panel).where(Panel.matter_id == matter.id).order_by(DrawRecord.id)
+    return list(db.session.scalars(stmt))
+
+
+def _answer(member_state: str, answered_at: datetime | None, reason: str) -> str:
+    text = member_state_names().get(member_state, member_state)
+    if answered_at is not None:
+        text += "（" + fmt_local(answered_at, with_weekday=False) + "）"
+    if reason:
+        text += _("，理由：%(r)s", r=reason)
+    return text
+
+
+def build_filing(matter: Matter, filed_on: date | None = None) -> FilingForm:
+    """The filing form of ``matter`` as of today (or ``filed_on``)."""
+    day = filed_on or local_now().date()
+    statuses = panel_status_names()
+    experts = [
+        ExpertRow(
+            name=m.expert.name,
+            employer=m.expert.employer,
+            seat=m.seat or _("综合"),
+            panel=f"#{panel.id}（{statuses.get(panel.status, panel.status)}）",
+            answer=_answer(m.state, m.answered_at, m.decline_reason),
+        )
+        for panel in matter.panels
+        for m in panel.members
+    ]
+    draws = [
+        DrawRow(
+            id=d.id,
+            kind=_("补抽") if d.kind == "redraw" else _("抽取"),
+            at=fmt_local(d.created_at, with_weekday=False),
+            seed=d.seed,
+            pools="、".join(pool_label(p) for p in d.pools),
+            eligible=d.eligible_count,
+        )
+        for d in draw_records(matter)
+    ]
+    found = matter_meetings(matter)
+    meetings = None
+    if found is not None:
+        kinds = meeting_kind_names()
+        meetings = [
+            MeetingRow(
+                title=m.title,
+                kind=kinds.get(m.kind, m.kind),
+                at=fmt_local(m.start) if m.start else _("待定"),
+                status=statuses.get(m.status, m.status),
+            )
+            for m in found
+        ]
+    county = matter.county or _("市级")
+    return FilingForm(
+        matter=matter,
+        title=_("重大事项社会稳定风险评估报备表"),
+        county=county,
+        filing_office=(matter.county or _("市")) + _("维稳办"),
+        related="、".join(matter.related_organisations or []) or _("无"),
+        stage=_("第%(n)d步：%(name)s", n=matter.stage, name=matter.stage_name),
+        risk_level=matter.risk_level or _("未定"),
+        filed_on=_("%(y)d年%(m)d月%(d)d日", y=day.year, m=day.month, d=day.day),
+        experts=experts,
+        draws=draws,
+        meetings=meetings,
+    )
+
+
+def filing_workbook(form: FilingForm, as_of: datetime | None = None) -> bytes:
+    """The filing form as an .xlsx laid out like the printed form; ``as_of`` makes the bytes reproducible."""
+    workbook = Workbook()
+    sheet = xlsx.new_sheet(workbook, _("报备表"), (16, 12, 26, 13, 14, 28), first=True)
+    m = form.matter
+    xlsx.title_row(sheet, 1, form.title, COLUMNS)
+    sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=COLUMNS)
+    sheet.cell(row=2, column=1, value=_("填报单位：%(o)s　　事项编号：%(id)d", o=form.filing_office, id=m.id))
+    row = 3
+
+    def pair(a: str, va: Any, b: str, vb: Any) -> None:
+        nonlocal row
+        xlsx.put(sheet, row, 1, a, label=True)
+        xlsx.put(sheet, row, 2, va, span=2)
+        xlsx.put(sheet, row, 4, b, label=True)
+        xlsx.put(sheet, row, 5, vb, span=2)
+        row += 1
+
+    def line(label: str, value: Any, height: float | None = None) -> None:
+        nonlocal row
+        xlsx.put(sheet, row, 1, label, label=True)
+        xlsx.put(sheet, row, 2, value, span=COLUMNS - 1)
+        if height:
+            sheet.row_dimensions[row].height = height
+        row += 1
+
+    def section(label: str) -> None:
+        nonlocal row
+        xlsx.put(sheet, row, 1, label, span=COLUMNS, label=True)
+        row += 1
+
+    line(_("事项名称"), m.title)
+    pair(_("类别"), m.category, _("所属县区"), form.county)
+    line(_("评估主体（责任主体）"), m.responsible_department)
+    line(_("相关单位"), form.related)
+    pair(_("评估步骤"), form.stage, _("风险等级"), form.risk_level)
+    if m.description:
+        line(_("事项说明"), m.description, height=48)
+
+    section(_("评审专家"))
+    header = [_("序号"), _("姓名"), _("工作单位"), _("席位"), _("评审组"), _("答复")]
+    rows: list[list[Any]] = [
+        [i, e.name, e.employer, e.seat, e.panel, e.answer] for i, e in enumerate(form.experts, start=1)
+    ]
+    row = xlsx.table(sheet, row, header, rows or [["", _("尚未抽取评审专家"), "", "", "", ""]])
+
+    section(_("抽取记录"))
+    header = [_("记录编号"), _("类型"), _("抽取时间"), _("随机种子"), _("符合条件人数"), _("抽取范围")]
+    rows = [[f"#{d.id}", d.kind, d.at, d.seed, d.eligible, d.pools] for d in form.draws]
+    row = xlsx.table(sheet, row, header, rows or [["", _("无"), "", "", "", ""]])
+
+    if form.meetings is not None:
+        section(_("联席会议"))
+        for meeting in form.meetings or []:
+            line(meeting.kind, f"{meeting.title}　{meeting.at}　{meeting.status}")
+        if not form.meetings:
+            line(_("联席会议"), _("无"))
+
+    pair(_("填报日期"), form.filed_on, _("填报单位"), form.filing_office)
+    pair(_("填报人"), "", _("审核人"), "")
+    sheet.row_dimensions[row - 1].height = 30
+    line(_("备注"), m.notes or "", height=48)
+    sheet.print_title_rows = "1:2"
+    return xlsx.to_bytes(workbook, as_of)
