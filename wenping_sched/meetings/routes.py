@@ -18,7 +18,7 @@ from wtforms import SelectChoice
 from ..auth.routes import coordinator_required
 from ..extensions import db
 from ..models import Contact, ContactBusy, Department, JointMeeting
-from ..operations import OperationError
+from ..operations import OperationError, commit_or_flash
 from ..timeutil import local_now, local_tz, parse_local
 from . import operations, scheduling
 from .forms import BusyForm, ContactForm, MeetingForm, MoveForm, QuarterlyForm
@@ -145,14 +145,7 @@ def detail(meeting_id: int) -> str:
 @city_required
 def invite(meeting_id: int) -> Response:
     meeting = _meeting(meeting_id)
-    try:
-        operations.invite(current_user, meeting)
-    except OperationError as e:
-        db.session.rollback()
-        flash(e.message, "error")
-    else:
-        db.session.commit()
-        flash(_("已向各部门发出邀请"), "success")
+    commit_or_flash(lambda: operations.invite(current_user, meeting), _("已向各部门发出邀请"))
     return redirect(url_for("meetings.detail", meeting_id=meeting_id))
 
 
@@ -168,14 +161,7 @@ def move(meeting_id: int) -> Response:
     if start is None:
         flash(_("所选时间无效"), "error")
         return redirect(url_for("meetings.detail", meeting_id=meeting_id))
-    try:
-        operations.move_to(current_user, meeting, start)
-    except OperationError as e:
-        db.session.rollback()
-        flash(e.message, "error")
-    else:
-        db.session.commit()
-        flash(_("已改到所选时间"), "success")
+    commit_or_flash(lambda: operations.move_to(current_user, meeting, start), _("已改到所选时间"))
     return redirect(url_for("meetings.detail", meeting_id=meeting_id))
 
 
@@ -183,14 +169,7 @@ def move(meeting_id: int) -> Response:
 @city_required
 def cancel(meeting_id: int) -> Response:
     meeting = _meeting(meeting_id)
-    try:
-        operations.cancel(current_user, meeting)
-    except OperationError as e:
-        db.session.rollback()
-        flash(e.message, "error")
-    else:
-        db.session.commit()
-        flash(_("会议已取消"), "success")
+    commit_or_flash(lambda: operations.cancel(current_user, meeting), _("会议已取消"))
     return redirect(url_for("meetings.detail", meeting_id=meeting_id))
 
 

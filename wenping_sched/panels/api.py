@@ -12,7 +12,7 @@ from ..errors import api_abort
 from ..extensions import db
 from ..matters.api import get_visible_matter
 from ..models import Panel
-from ..operations import OperationError
+from ..operations import OperationError, commit_or_abort
 from . import operations
 from .schemas import PanelOut, PanelRequestIn, RescheduleIn
 
@@ -67,11 +67,7 @@ def get_panel(panel_id: int) -> Any:
 @bp.doc(summary="确认评审组并发出邀请", responses=[401, 403, 404, 409])
 def confirm(panel_id: int) -> Any:
     panel = get_visible_panel(panel_id)
-    try:
-        operations.confirm_panel(require_coordinator(), panel)
-    except OperationError as e:
-        _fail(e)
-    db.session.commit()
+    commit_or_abort(lambda: operations.confirm_panel(require_coordinator(), panel))
     return operations.panel_to_dict(panel)
 
 
@@ -82,11 +78,7 @@ def confirm(panel_id: int) -> Any:
 @bp.doc(summary="为原成员在新窗口内另找时间", responses=[400, 401, 403, 404, 409, 422])
 def reschedule(panel_id: int, body: dict[str, Any]) -> Any:
     panel = get_visible_panel(panel_id)
-    try:
-        operations.reschedule(require_coordinator(), panel, tuple(body["window"]))  # type: ignore[arg-type]
-    except OperationError as e:
-        _fail(e)
-    db.session.commit()
+    commit_or_abort(lambda: operations.reschedule(require_coordinator(), panel, tuple(body["window"])))
     return operations.panel_to_dict(panel)
 
 
@@ -96,9 +88,5 @@ def reschedule(panel_id: int, body: dict[str, Any]) -> Any:
 @bp.doc(summary="取消评审组", responses=[401, 403, 404, 409])
 def cancel(panel_id: int) -> Any:
     panel = get_visible_panel(panel_id)
-    try:
-        operations.cancel(require_coordinator(), panel)
-    except OperationError as e:
-        _fail(e)
-    db.session.commit()
+    commit_or_abort(lambda: operations.cancel(require_coordinator(), panel))
     return operations.panel_to_dict(panel)

@@ -15,7 +15,7 @@ from .. import solving
 from ..auth.routes import coordinator_required
 from ..extensions import db
 from ..models import DrawRecord, Expert, Matter, Panel, Sector
-from ..operations import OperationError
+from ..operations import OperationError, commit_or_flash
 from ..timeutil import local_now, local_tz
 from . import operations
 from .forms import PanelRequestForm, read_seats, seat_field_name
@@ -101,14 +101,7 @@ def detail(panel_id: int) -> str:
 @coordinator_required
 def confirm(panel_id: int) -> Response:
     panel = _visible_panel(panel_id)
-    try:
-        operations.confirm_panel(current_user, panel)
-    except OperationError as e:
-        db.session.rollback()
-        flash(e.message, "error")
-    else:
-        db.session.commit()
-        flash(_("评审组已确认，邀请已进入发送队列"), "success")
+    commit_or_flash(lambda: operations.confirm_panel(current_user, panel), _("评审组已确认，邀请已进入发送队列"))
     return redirect(url_for("panels.detail", panel_id=panel_id))
 
 
@@ -116,14 +109,7 @@ def confirm(panel_id: int) -> Response:
 @coordinator_required
 def cancel(panel_id: int) -> Response:
     panel = _visible_panel(panel_id)
-    try:
-        operations.cancel(current_user, panel)
-    except OperationError as e:
-        db.session.rollback()
-        flash(e.message, "error")
-    else:
-        db.session.commit()
-        flash(_("评审组已取消"), "success")
+    commit_or_flash(lambda: operations.cancel(current_user, panel), _("评审组已取消"))
     return redirect(url_for("panels.detail", panel_id=panel_id))
 
 
