@@ -11,7 +11,9 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
+# Also the Debian packages the browser tests need (chromium, fonts-noto-cjk): installed when root.
 setup: $(BIN)/.installed
+	./scripts/system-deps
 
 # Sets up, creates the SQLite database, loads the demo city and serves it on http://127.0.0.1:5000
 demo: setup

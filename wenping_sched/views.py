@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, redirect, render_template, url_for
+from flask import Blueprint, Flask, redirect, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -18,8 +18,10 @@ bp = Blueprint("views", __name__)
 @login_required
 def home() -> str | Response:
     if current_user.is_coordinator:
-        return redirect(url_for("experts.pools"))
-    return render_template("home.html")
+        from .dashboard.routes import render_dashboard
+
+        return render_dashboard()
+    return redirect(url_for("portal.home"))
 
 
 def init_app(app: Flask) -> None:

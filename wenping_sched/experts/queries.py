@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, func, select
@@ -79,3 +80,62 @@ def pool_counts(user: User) -> list[tuple[Pool, int, int]]:
     if codes is not None:
         stmt = stmt.where(Pool.code.in_(codes))
     return [(p, n, s) for p, n, s in db.session.execute(stmt)]
+
+
+MAX_BINS = 10
+
+
+@dataclass
+class PoolLoad:
+    """The spread of this year's load over one pool's active experts, for the pools page's chart."""
+
+    code: str
+    experts: int
+    mean: float
+    maximum: int
+    bins: list[tuple[str, int]]  # (load or range of loads, experts)
+
+    @property
+    def peak(self) -> int:
+        return max((n for _label, n in self.bins), default=0)
+
+
+def _bins(values: list[int]) -> list[tuple[str, int]]:
+    """Experts per load: one bar per value up to MAX_BINS values, else equal ranges."""
+    if not values:
+        return []
+    top = max(values)
+    width = max(1, -(-(top + 1) // MAX_BINS))
+    counts = Counter(v // width for v in values)
+    return [
+        (str(i * width) if width == 1 else f"{i * width}–{i * width + width - 1}", counts[i])
+        for i in range(top // width + 1)
+    ]
+
+
+def year_loads(experts: list[Expert]) -> dict[int, int]:
+    """Each expert's load this year, counting the panels carried over from before the system."""
+    counted = loads([x.id for x in experts])
+    return {x.id: (x.prior_load or 0) + counted[x.id] for x in experts}
+
+
+def pool_loads(user: User, pool: str | None = None) -> list[PoolLoad]:
+    """One load histogram per visible pool (or the one asked for), over its active experts."""
+    experts = list(db.session.scalars(experts_query(user, pool=pool, active=True)))
+    by_pool: dict[str, list[int]] = {}
+    year = year_loads(experts)
+    for x in experts:
+        by_pool.setdefault(x.pool.code, []).append(year[x.id])
+    return [
+        PoolLoad(code, len(values), round(sum(values) / len(values), 1), max(values), _bins(values))
+        for code, values in by_pool.items()
+    ]
+
+
+def pool_load_summary(expert: Expert) -> tuple[float, int]:
+    """The mean and the highest load this year among the expert's pool's active experts."""
+    pool_experts = list(
+        db.session.scalars(select(Expert).where(Expert.pool_id == expert.pool_id, Expert.active.is_(True)))
+    )
+    values = list(year_loads(pool_experts).values()) or [0]
+    return round(sum(values) / len(values), 1), max(values)

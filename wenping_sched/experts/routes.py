@@ -79,13 +79,15 @@ def pools() -> str:
     form = ExpertFilterForm(request.args).setup([p for p, _n, _s in counts], active_sectors())
     # cast: experts_query() is annotated Select[tuple[Expert]], but scalars() yields experts.
     experts = cast(list[Expert], list(db.session.scalars(queries.experts_query(user, **form.query_args()))))
-    loads = queries.loads([x.id for x in experts])
+    loads = queries.year_loads(experts)
     return render_template(
         "experts/pools.html",
         counts=counts,
         form=form,
         experts=experts,
-        loads={x.id: (x.prior_load or 0) + loads[x.id] for x in experts},
+        loads=loads,
+        peak=max(loads.values(), default=0),
+        charts=queries.pool_loads(user, form.pool.data or None),
         current_pool=form.pool.data or "",
     )
 
@@ -94,12 +96,15 @@ def pools() -> str:
 @coordinator_required
 def detail(expert_id: int) -> str:
     expert = _visible_expert(expert_id)
-    load = (expert.prior_load or 0) + queries.loads([expert.id])[expert.id]
+    load = queries.year_loads([expert])[expert.id]
+    pool_mean, pool_max = queries.pool_load_summary(expert)
     return render_template(
         "experts/detail.html",
         expert=expert,
         busy=list(expert.busy),
         load=load,
+        pool_mean=pool_mean,
+        pool_max=pool_max,
         can_edit=_may_maintain(_user(), expert),
     )
 

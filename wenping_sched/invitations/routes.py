@@ -36,6 +36,7 @@ def _page(invitation: Invitation, info: Any, **extra: Any) -> str:
         invitation=invitation,
         info=info,
         token=rsvp.rsvp_token(invitation),
+        ask_declaration=rsvp.needs_declaration(invitation),
         ics_url=url_for("invitations.event_ics", token=rsvp.rsvp_token(invitation)),
         feed_url=rsvp.feed_url(invitation.person_type, invitation.person_id),
         **extra,
@@ -66,12 +67,20 @@ def rsvp_answer(token: str) -> Any:
         (request.get_json(silent=True) or {}) if request.is_json else request.form.to_dict()
     )
     wants_json = request.is_json
+    response_value = str(data.get("response", ""))
+    # The RSVP page (its forms carry ``page``) asks for the 承诺书 before an expert accepts; a bare
+    # form or JSON post keeps the contract (accept records the answer) and records the 承诺书 if sent.
+    declared = data.get("declaration") in (True, "1", "on", "true")
+    from_page = not wants_json and data.get("page") == "rsvp"
     try:
+        if from_page and response_value == "accept" and rsvp.needs_declaration(invitation) and not declared:
+            raise OperationError(_("接受邀请前请勾选承诺书"), 422, {"declaration": _("请勾选承诺书")})
         result = rsvp.answer(
             invitation,
-            str(data.get("response", "")),
+            response_value,
             str(data.get("reason", "") or ""),
             str(data.get("attendee", "") or ""),
+            declared=declared,
         )
     except OperationError as e:
         db.session.rollback()
@@ -91,6 +100,7 @@ def rsvp_answer(token: str) -> Any:
             "response": invitation.response,
             "attendee": invitation.attendee,
             "answered_at": invitation.answered_at.isoformat() if invitation.answered_at else None,
+            "declaration": invitation.declaration,
             "changed": result.changed,
             "ics": rsvp.base_url() + ics,
             "calendar": rsvp.feed_url(invitation.person_type, invitation.person_id),

@@ -23,6 +23,8 @@ from ..operations import OperationError
 from .events import EventInfo, load_event
 
 RSVP_SALT = "wenping.rsvp.v1"
+# The 承诺书 an expert ticks when accepting a panel from the RSVP page; kept with the answer.
+DECLARATION_TEXT = "本人承诺与该事项无利害关系，如有应主动申请回避"
 FEED_SALT = "wenping.calendar.v1"
 
 
@@ -94,8 +96,18 @@ class Answer:
     redraw_reasons: list[dict[str, Any]] = field(default_factory=list)
 
 
-def answer(invitation: Invitation, response: str, reason: str = "", attendee: str = "") -> Answer:
-    """Record accept or decline; the same answer twice changes nothing. A decline on a panel redraws."""
+def needs_declaration(invitation: Invitation) -> bool:
+    """Whether accepting on the RSVP page asks for the 承诺书: experts on panels, not departments."""
+    return invitation.subject_type == "panel" and invitation.person_type == "expert"
+
+
+def answer(
+    invitation: Invitation, response: str, reason: str = "", attendee: str = "", declared: bool = False
+) -> Answer:
+    """Record accept or decline; the same answer twice changes nothing. A decline on a panel redraws.
+
+    ``declared``: the expert ticked the 承诺书 with the acceptance; its text and time are kept.
+    """
     if response not in ("accept", "decline"):
         raise OperationError(_("请选择接受或谢绝"), 400, {"response": _("应为 accept 或 decline")})
     value = "accepted" if response == "accept" else "declined"
@@ -114,6 +126,9 @@ def answer(invitation: Invitation, response: str, reason: str = "", attendee: st
     if attendee:
         invitation.attendee = attendee
     invitation.answered_at = utcnow()
+    if value == "accepted" and declared:
+        invitation.declaration = DECLARATION_TEXT
+        invitation.declaration_at = invitation.answered_at
     audit.record(
         "invitation.answer",
         None,
@@ -121,6 +136,7 @@ def answer(invitation: Invitation, response: str, reason: str = "", attendee: st
         response=value,
         subject=f"{invitation.subject_type}:{invitation.subject_id}",
         attendee=invitation.attendee,
+        declaration=bool(invitation.declaration) if value == "accepted" else None,
     )
     result = Answer(invitation, changed=True)
     if invitation.subject_type == "panel" and invitation.panel_member_id is not None:

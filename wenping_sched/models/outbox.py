@@ -80,6 +80,9 @@ class Invitation(Base):
     # A department names who will come.
     attendee: Mapped[str] = mapped_column(String(64), default="")
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An expert's 承诺书 on accepting: the text they ticked and when (None: accepted without it, by API).
+    declaration: Mapped[str | None] = mapped_column(String(200))
+    declaration_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
