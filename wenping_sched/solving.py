@@ -18,8 +18,8 @@ from solver.instance import PanelInstance, PanelSolution, ineligibility, panel_s
 from solver.panels import solve_panels
 from solver.validate import validate_panels
 
-from .extensions import db
 from .experts.queries import loads
+from .extensions import db
 from .models import CalendarDay, Expert, Panel, PanelMember, Pool
 from .timeutil import local_tz
 
@@ -95,22 +95,40 @@ def _commitments(expert_ids: list[int], window: tuple[datetime, datetime],
 def build_panel_instance(request: PanelRequest, panel_id: str = "new",
                          ignore_panel_id: int | None = None) -> dict[str, Any]:
     """A wenping-panels/1 instance for one panel from the experts of its pools."""
+    return build_panels_instance([(panel_id, request)], request.seed, ignore_panel_id)
+
+
+def build_panels_instance(requests: list[tuple[str, PanelRequest]], seed: int | None = None,
+                          ignore_panel_id: int | None = None) -> dict[str, Any]:
+    """A wenping-panels/1 instance for several panels at once (a year's plan is one batch).
+
+    The experts are those of every pool any panel draws from; each expert's busy times
+    cover the span of all the windows, so the solver keeps the batch's panels apart from
+    each other and from every panel already drawn. A room's bookings are written as
+    everyone's busy time, which is exact for one panel only: a batch books no rooms.
+    """
+    if len(requests) > 1 and any(r.room_busy for _, r in requests):
+        raise ValueError("a batch of panels cannot book rooms")
+    pools = list(dict.fromkeys(code for _, r in requests for code in r.pools))
+    span = (min(r.window[0] for _, r in requests), max(r.window[1] for _, r in requests))
+    room_busy = [(s, t) for _, r in requests for s, t in r.room_busy if s < span[1] and t > span[0]]
     experts = list(
         db.session.scalars(
-            select(Expert).join(Expert.pool).where(Pool.code.in_(request.pools), Expert.active.is_(True))
+            select(Expert).join(Expert.pool).where(Pool.code.in_(pools), Expert.active.is_(True))
             .order_by(Expert.id)
         )
     )
     ids = [e.id for e in experts]
-    year_loads = loads(ids, year=request.window[0].astimezone(local_tz()).year)
-    commitments = _commitments(ids, request.window, ignore_panel_id)
+    # The load a batch balances is the year of its first window (a plan is one year's).
+    year_loads = loads(ids, year=span[0].astimezone(local_tz()).year)
+    commitments = _commitments(ids, span, ignore_panel_id)
     expert_rows = []
     for e in experts:
-        busy = [(b.start, b.end) for b in e.busy if b.start < request.window[1] and b.end > request.window[0]]
+        busy = [(b.start, b.end) for b in e.busy if b.start < span[1] and b.end > span[0]]
         busy += commitments.get(e.id, [])
         # One panel per instance: a member must be free, and so must the room; the room's
         # bookings are everyone's, which keeps the meeting out of them exactly.
-        busy += [(s, t) for s, t in request.room_busy if s < request.window[1] and t > request.window[0]]
+        busy += room_busy
         row: dict[str, Any] = {
             "id": str(e.id),
             "name": e.name,
@@ -126,26 +144,29 @@ def build_panel_instance(request: PanelRequest, panel_id: str = "new",
             row["max_load"] = e.max_load
         expert_rows.append(row)
     known = set(ids)
-    panel: dict[str, Any] = {
-        "id": panel_id,
-        "matter": request.matter_title,
-        "pools": request.pools,
-        "size": request.size,
-        "seats": request.seats,
-        "min_senior": request.min_senior,
-        "conflicts": request.conflicts,
-        "exclude": [str(i) for i in request.exclude if i in known],
-        "fixed": [str(i) for i in request.fixed],
-        "window": [_local_iso(request.window[0]), _local_iso(request.window[1])],
-        "duration_minutes": request.duration_minutes,
-    }
+    panels = [
+        {
+            "id": panel_id,
+            "matter": request.matter_title,
+            "pools": request.pools,
+            "size": request.size,
+            "seats": request.seats,
+            "min_senior": request.min_senior,
+            "conflicts": request.conflicts,
+            "exclude": [str(i) for i in request.exclude if i in known],
+            "fixed": [str(i) for i in request.fixed],
+            "window": [_local_iso(request.window[0]), _local_iso(request.window[1])],
+            "duration_minutes": request.duration_minutes,
+        }
+        for panel_id, request in requests
+    ]
     return {
         "format": "wenping-panels/1",
         "timezone": str(local_tz()),
         "calendar": calendar_block(),
-        "rules": {"max_same_employer": 1, "seed": request.seed if request.seed is not None else secrets.randbits(31)},
+        "rules": {"max_same_employer": 1, "seed": seed if seed is not None else secrets.randbits(31)},
         "experts": expert_rows,
-        "panels": [panel],
+        "panels": panels,
     }
 
 
@@ -163,7 +184,13 @@ def draw_panel(request: PanelRequest, panel_id: str = "new", ignore_panel_id: in
     """Draw one panel (or redraw, with ``fixed`` and ``exclude``) and say who was avoided and why."""
     instance = build_panel_instance(request, panel_id, ignore_panel_id)
     parsed, solution = solve_instance(instance)
-    panel = parsed.panels[0]
+    eligible, avoided = screening(parsed, 0)
+    return DrawOutcome(instance, panel_solution_to_json(solution), solution, eligible, avoided)
+
+
+def screening(parsed: PanelInstance, index: int) -> tuple[int, list[dict[str, Any]]]:
+    """How many experts could sit on the instance's ``index``-th panel, and who was avoided and why."""
+    panel = parsed.panels[index]
     avoided = []
     eligible = 0
     for e in parsed.experts:
@@ -172,7 +199,7 @@ def draw_panel(request: PanelRequest, panel_id: str = "new", ignore_panel_id: in
             avoided.append({"expert_id": int(e.id), "name": e.name, "pool": e.pool, "reason": why})
         else:
             eligible += 1
-    return DrawOutcome(instance, panel_solution_to_json(solution), solution, eligible, avoided)
+    return eligible, avoided
 
 
 def replay(instance: dict[str, Any]) -> dict[str, Any]:

@@ -6,9 +6,10 @@ import logging
 import signal
 import threading
 from types import FrameType
+from typing import Any
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 
 from ..extensions import db
 from . import outbox
@@ -18,10 +19,14 @@ log = logging.getLogger(__name__)
 
 
 def _sweep() -> outbox.DeliveryReport:
-    """Reminders that have fallen due, then every mail that is due."""
+    """Reminders that have fallen due, then every mail that is due, then any queued plan."""
+    from ..plans.runner import run_queued
+
     if send_meeting_reminders():
         db.session.commit()
     report = outbox.deliver_all()
+    db.session.remove()
+    run_queued()
     db.session.remove()
     return report
 
@@ -63,16 +68,31 @@ def run_worker(interval: float = 5.0, once: bool = False) -> int:
     return 0
 
 
-def _run_rq(app: object) -> int:
+def rq_queues(app: Flask) -> list[Any]:
+    """The queues a worker listens on: mail first (short jobs), then plans (long solves)."""
     from redis import Redis
-    from rq import Queue, SimpleWorker
+    from rq import Queue
 
-    connection = Redis.from_url(current_app.config["QUEUE_URL"])
-    queue = Queue(outbox.QUEUE_NAME, connection=connection)
-    # Mail that was queued while Redis was away is found by one sweep at start.
-    queue.enqueue(outbox.deliver_job, job_timeout=600)
-    click.echo(f"wenping-sched worker：RQ 队列 {outbox.QUEUE_NAME}")
+    from ..plans import runner
+
+    connection = Redis.from_url(app.config["QUEUE_URL"])
+    return [
+        Queue(outbox.QUEUE_NAME, connection=connection),
+        Queue(runner.queue_name(app), connection=connection),
+    ]
+
+
+def _run_rq(app: Flask) -> int:
+    from rq import SimpleWorker
+
+    from ..plans import runner
+
+    mail_queue, solve_queue = rq_queues(app)
+    # Mail and plans that were queued while Redis was away are found by one sweep at start.
+    mail_queue.enqueue(outbox.deliver_job, job_timeout=600)
+    solve_queue.enqueue(runner.sweep_job, job_timeout=3600)
+    click.echo(f"wenping-sched worker：RQ 队列 {mail_queue.name}、{solve_queue.name}")
     # SimpleWorker runs jobs in this process, inside the app context the CLI pushed.
-    worker = SimpleWorker([queue], connection=connection)
+    worker = SimpleWorker([mail_queue, solve_queue], connection=mail_queue.connection)
     worker.work(with_scheduler=True)
     return 0

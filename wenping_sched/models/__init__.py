@@ -14,6 +14,7 @@ from .meeting import (
     JointMeetingDepartment,
 )
 from .panel import DrawRecord, Panel, PanelMember
+from .plan import PLAN_STATES, Plan
 from .pool import CITY, COUNTIES, SEED_SECTORS, Pool, Sector, pool_label
 from .types import UTCDateTime, utcnow
 from .user import ROLES, User
@@ -28,6 +29,7 @@ __all__ = [
     "JOINT_MEETING_DEPARTMENTS",
     "MEETING_KINDS",
     "MEETING_STATES",
+    "PLAN_STATES",
     "RISK_LEVELS",
     "ROLES",
     "SEED_SECTORS",
@@ -46,6 +48,7 @@ __all__ = [
     "Matter",
     "Panel",
     "PanelMember",
+    "Plan",
     "Pool",
     "Room",
     "Sector",
