@@ -43,6 +43,11 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     if config:
         app.config.update(config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    if app.config.get("PROXY_FIX"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The proxy says which scheme and host the browser used: links and secure cookies follow it.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)  # type: ignore[method-assign]
 
     db.init_app(app)
     # Batch mode: SQLite cannot ALTER most things, and the same migrations run on both.
@@ -56,6 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     from . import (
         auth,
         calendar_admin,
+        dashboard,
         departments,
         errors,
         experts,
@@ -63,6 +69,8 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
         matters,
         meetings,
         panels,
+        plans,
+        portal,
         reports,
         rooms,
         views,
@@ -75,9 +83,12 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     matters.init_app(app)
     departments.init_app(app)
     panels.init_app(app)
+    plans.init_app(app)
     calendar_admin.init_app(app)
     rooms.init_app(app)
     meetings.init_app(app)
     invitations.init_app(app)
     reports.init_app(app)
+    dashboard.init_app(app)
+    portal.init_app(app)
     return app

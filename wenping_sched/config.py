@@ -50,6 +50,8 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "MAIL_USE_TLS": _bool(env("WENPING_MAIL_USE_TLS")),
         "MAIL_DEFAULT_SENDER": env("WENPING_MAIL_SENDER") or "wenping@jiuquan.gov.cn",
         "QUEUE_URL": env("WENPING_QUEUE_URL") or None,
+        # Behind a reverse proxy (nginx) that terminates HTTPS: trust one hop of X-Forwarded-*.
+        "PROXY_FIX": _bool(env("WENPING_PROXY_FIX")),
         "TIMEZONE": "Asia/Shanghai",
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",

@@ -13,7 +13,8 @@ from typing import Any, NoReturn
 from apiflask import APIFlask, HTTPError
 from flask import Response, render_template, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,11 @@ CODES = {
     422: "validation_error",
     429: "too_many_requests",
     500: "internal_error",
+    503: "unavailable",
 }
+
+# The database went away (restart, fail-over, a killed connection): a 503, never a traceback.
+DATABASE_OUTAGES = (OperationalError, DisconnectionError, InterfaceError)
 
 
 def default_message(status: int) -> str:
@@ -45,6 +50,7 @@ def default_message(status: int) -> str:
         422: _("请求数据不符合规则"),
         429: _("请求过于频繁"),
         500: _("服务器内部错误"),
+        503: _("服务暂时不可用（数据库连接中断），本次操作未保存，请稍后重试"),
     }
     return messages.get(status, _("请求失败"))
 
@@ -193,9 +199,32 @@ def init_app(app: APIFlask) -> None:
             mimetype="text/html",
         )
 
+    def database_outage(e: Exception) -> Any:
+        # Nothing of the request was committed: roll back what the session holds; the pool
+        # drops the dead connection and pre-ping checks the next one out.
+        from .extensions import db
+
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, e)
+        try:
+            db.session.rollback()
+        except Exception:  # the connection is gone; the session is reset either way
+            log.debug("rollback after a database outage failed", exc_info=True)
+        db.session.remove()
+        # The page must not ask the database who is logged in: it is drawn as for a visitor.
+        from flask import g
+
+        from .extensions import login_manager
+
+        g._login_user = login_manager.anonymous_user()
+        response = http_error(ServiceUnavailable())
+        response.headers["Retry-After"] = "5"
+        return response
+
     @app.errorhandler(Exception)
     def unexpected_error(e: Exception) -> Any:
         if isinstance(e, HTTPException):
             return http_error(e)
+        if isinstance(e, DATABASE_OUTAGES):
+            return database_outage(e)
         log.exception("unhandled error on %s %s", request.method, request.path)
         return http_error(InternalServerError())

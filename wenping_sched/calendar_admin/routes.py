@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -14,6 +14,13 @@ from . import operations
 from .forms import DayForm, ImportForm, YearForm
 
 bp = Blueprint("calendar_admin", __name__, url_prefix="/calendar")
+
+
+def _city_only() -> None:
+    # The calendar governs every county's draws: county coordinators read it, the city keeps it.
+    if not current_user.is_city:
+        abort(403)
+
 
 EXAMPLE = "2027-01-01,休,元旦\n2027-02-06~2027-02-12,休,春节\n2027-02-14,班\n2027-10-01 holiday"
 
@@ -44,6 +51,7 @@ def index() -> str:
 @bp.post("/days")
 @coordinator_required
 def add_day() -> str | Response:
+    _city_only()
     form = DayForm()
     if not form.validate_on_submit():
         return _page(day_form=form)
@@ -61,6 +69,7 @@ def add_day() -> str | Response:
 @bp.post("/days/<int:day_id>/delete")
 @coordinator_required
 def remove_day(day_id: int) -> Response:
+    _city_only()
     try:
         operations.remove_day(current_user, day_id)
     except OperationError as e:
@@ -75,6 +84,7 @@ def remove_day(day_id: int) -> Response:
 @bp.post("/import")
 @coordinator_required
 def import_days() -> str | Response:
+    _city_only()
     form = ImportForm()
     form.validate_on_submit()
     text = form.text.data or ""
@@ -95,6 +105,7 @@ def import_days() -> str | Response:
 @bp.post("/years")
 @coordinator_required
 def mark_year() -> Response:
+    _city_only()
     form = YearForm()
     if not form.validate_on_submit() or form.year.data is None:
         flash(_("年份不正确"), "error")
@@ -108,6 +119,7 @@ def mark_year() -> Response:
 @bp.post("/years/<int:year>/reopen")
 @coordinator_required
 def reopen_year(year: int) -> Response:
+    _city_only()
     operations.unmark_year(current_user, year)
     db.session.commit()
     flash(_("%(y)d年已改为未录入完成", y=year), "info")

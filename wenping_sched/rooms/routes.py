@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from ..auth.routes import coordinator_required
 from ..extensions import db
-from ..models import Room
+from ..models import Matter, Panel, Room
 from ..operations import OperationError
 from . import operations
 from .forms import RoomForm
@@ -71,4 +73,23 @@ def detail(room_id: int) -> str | Response:
                 db.session.commit()
                 flash(_("已保存"), "success")
                 return redirect(url_for("rooms.detail", room_id=room.id))
-    return render_template("rooms/detail.html", room=room, form=form, bookings=operations.bookings(room))
+    return render_template("rooms/detail.html", room=room, form=form, bookings=_visible_bookings(room))
+
+
+def _visible_bookings(room: Room) -> list[operations.Booking]:
+    """A county coordinator sees that the room is taken by another county's panel, not which matter."""
+    bookings = operations.bookings(room)
+    if current_user.is_city:
+        return bookings
+    panels = {b.id for b in bookings if b.kind == "panel"}
+    own = set(
+        db.session.scalars(
+            select(Panel.id)
+            .join(Panel.matter)
+            .where(Panel.id.in_(panels), Matter.county == current_user.scope)
+        )
+    )
+    return [
+        b if b.kind != "panel" or b.id in own else replace(b, id=0, title=_("其他县区的评审组"))
+        for b in bookings
+    ]

@@ -1,0 +1,563 @@
+"""Who may do what: every API endpoint and every page × every kind of caller → the status.
+
+The table below names every rule of ``app.url_map``; a rule missing from it fails the test,
+so a new route must say who may use it. The callers:
+
+- ``anon``: nobody logged in (pages answer 302 to the login page, the API 401);
+- ``city``: the city coordinator, who sees everything;
+- ``own``: the coordinator of 敦煌市, the county of the matter, panel and plan used here;
+- ``other``: the coordinator of 玉门市, another county (the matter is not found: 404);
+- ``expert``: an expert on the panel, who sees only their own invitations;
+- ``dept``: a joint-meeting department's contact.
+
+Each case runs on a fresh copy of one database built once (the demo city plus a confirmed
+panel, a proposed one, a joint meeting, a solved plan), so a change made by one case never
+leaks into another. Besides the status, no page or API answer for an expert, a department or
+a visitor carries another person's phone number or e-mail address.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROLES = ("anon", "city", "own", "other", "expert", "dept")
+OWN, OTHER = "敦煌市", "玉门市"
+PASSWORD = "perm-pass-2026"
+
+
+@dataclass
+class World:
+    """Ids and tokens of the objects the cases address (filled in once, when the database is built)."""
+
+    ids: dict[str, Any] = field(default_factory=dict)
+    users: dict[str, int] = field(default_factory=dict)
+    api_tokens: dict[str, str] = field(default_factory=dict)
+    # Phone numbers and e-mail addresses of experts and contacts other than the expert's own.
+    secrets: list[str] = field(default_factory=list)
+
+
+def _window(days: int) -> list[str]:
+    from wenping_sched.timeutil import local_now
+
+    start = (local_now() + timedelta(days=days)).replace(hour=8, minute=30, second=0, microsecond=0)
+    while start.weekday() != 0:
+        start += timedelta(days=1)
+    end = (start + timedelta(days=11)).replace(hour=18, minute=0)
+    return [start.strftime("%Y-%m-%dT%H:%M"), end.strftime("%Y-%m-%dT%H:%M")]
+
+
+def _build(world: World) -> None:
+    """The shared database: the demo city, users of every kind, a panel, a meeting, a plan."""
+    from sqlalchemy import select
+
+    from wenping_sched.auth.operations import create_user, issue_token
+    from wenping_sched.calendar_admin import operations as calendar_ops
+    from wenping_sched.demo import load_demo_data
+    from wenping_sched.extensions import db
+    from wenping_sched.invitations import rsvp
+    from wenping_sched.meetings import operations as meeting_ops
+    from wenping_sched.models import Contact, ContactBusy, Department, Expert, Matter, Room
+    from wenping_sched.models.outbox import Invitation
+    from wenping_sched.panels import operations as panel_ops
+    from wenping_sched.panels.operations import parse_window
+    from wenping_sched.plans import operations as plan_ops
+    from wenping_sched.portal import operations as portal_ops
+    from wenping_sched.seeding import ensure_reference_data
+
+    db.create_all()
+    ensure_reference_data()
+    db.session.commit()
+    load_demo_data()
+    city = create_user("p_city", PASSWORD, "coordinator", scope="city")
+    own = create_user("p_own", PASSWORD, "coordinator", scope=OWN)
+    other = create_user("p_other", PASSWORD, "coordinator", scope=OTHER)
+    db.session.commit()
+
+    matter = db.session.scalars(select(Matter).where(Matter.county == OWN).order_by(Matter.id)).first()
+    assert matter is not None
+    room = db.session.scalars(select(Room).order_by(Room.id)).first()
+    assert room is not None
+    body = {"size": 3, "seats": {}, "min_senior": 0, "duration_minutes": 120, "seed": 11}
+    panel = panel_ops.propose_panel(
+        city, matter, {**body, "window": parse_window(_window(21)), "location": room.name}
+    )
+    db.session.commit()
+    panel_ops.confirm_panel(city, panel)
+    proposed = panel_ops.propose_panel(
+        city, matter, {**body, "window": parse_window(_window(35)), "seed": 12}
+    )
+    db.session.commit()
+
+    member = panel.members[0].expert
+    expert = create_user("p_expert", PASSWORD, "expert", expert_id=member.id)
+    department = db.session.scalar(select(Department).where(Department.code == "发改委"))
+    assert department is not None
+    dept = create_user("p_dept", PASSWORD, "department", department_id=department.id)
+    db.session.commit()
+
+    scheduled = meeting_ops.schedule_meeting(
+        city,
+        {
+            "title": "权限测试联席会议",
+            "required": ["发改委", "公安局"],
+            "optional": [],
+            "window": parse_window(_window(28)),
+            "duration_minutes": 90,
+        },
+    )
+    meeting_ops.invite(city, scheduled.meeting)
+    db.session.commit()
+
+    expert_invitation = db.session.scalars(
+        select(Invitation).where(Invitation.person_type == "expert", Invitation.person_id == member.id)
+    ).first()
+    contact_ids = [c.id for c in department.contacts]
+    dept_invitation = db.session.scalars(
+        select(Invitation).where(
+            Invitation.person_type == "contact",
+            Invitation.person_id.in_(contact_ids),
+            Invitation.subject_type == "meeting",
+        )
+    ).first()
+    assert expert_invitation is not None and dept_invitation is not None
+
+    start, _end = parse_window(_window(50))
+    busy = portal_ops.add_expert_busy(expert, member, start, start + timedelta(hours=2), "出差")
+    contact_busy = ContactBusy(
+        contact_id=contact_ids[0], start=start, end=start + timedelta(hours=2), reason="会"
+    )
+    db.session.add(contact_busy)
+    day = calendar_ops.add_day(city, (start + timedelta(days=60)).date(), "holiday", "测试")
+    db.session.commit()
+
+    plan = plan_ops.create_plan(
+        own,
+        [
+            {
+                "matter_id": matter.id,
+                "size": 2,
+                "seats": {},
+                "min_senior": 0,
+                "window": parse_window(_window(63)),
+                "duration_minutes": 120,
+            }
+        ],
+    )
+    db.session.commit()
+    plan_ops.run_plan(plan.id)
+
+    outsider = db.session.scalars(
+        select(Expert).where(Expert.id.not_in([m.expert_id for m in panel.members])).order_by(Expert.id)
+    ).first()
+    police = db.session.scalar(select(Department).where(Department.code == "公安局"))
+    assert outsider is not None and police is not None
+    world.users["outsider"] = create_user("p_outsider", PASSWORD, "expert", expert_id=outsider.id).id
+    world.users["police"] = create_user("p_police", PASSWORD, "department", department_id=police.id).id
+    world.ids.update(
+        matter_title=matter.title,
+        matter=matter.id,
+        panel=panel.id,
+        proposed=proposed.id,
+        draw=panel.draws[0].id,
+        meeting=scheduled.meeting.id,
+        department=department.id,
+        contact_busy=contact_busy.id,
+        expert_busy=busy.id,
+        day=day.id,
+        year=day.date.year,
+        room=room.id,
+        plan=plan.id,
+        expert=member.id,
+        county_expert=_first_expert(OWN),
+        city_expert=_first_expert("city"),
+        rsvp=rsvp.rsvp_token(expert_invitation),
+        feed=rsvp.feed_token("expert", member.id),
+        dept_invitation=dept_invitation.id,
+        window=_window(42),
+    )
+    for name, user in {"city": city, "own": own, "other": other, "expert": expert, "dept": dept}.items():
+        world.users[name] = user.id
+        world.api_tokens[name] = issue_token(user)
+    for e in db.session.scalars(select(Expert).where(Expert.id != member.id)):
+        world.secrets += [s for s in (e.phone, e.email) if s]
+    for c in db.session.scalars(select(Contact)):
+        world.secrets += [s for s in (c.phone, c.email) if s]
+    db.session.commit()
+
+
+def _first_expert(pool: str) -> int:
+    from sqlalchemy import select
+
+    from wenping_sched.extensions import db
+    from wenping_sched.models import Expert, Pool
+
+    expert_id = db.session.scalar(select(Expert.id).join(Pool).where(Pool.code == pool).order_by(Expert.id))
+    assert expert_id is not None
+    return int(expert_id)
+
+
+@pytest.fixture(scope="module")
+def setting(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, World, Path, Path]]:
+    from wenping_sched import create_app
+    from wenping_sched.extensions import db
+
+    tmp = tmp_path_factory.mktemp("permissions")
+    template, work = tmp / "template.sqlite3", tmp / "work.sqlite3"
+    world = World()
+    config = {
+        "TESTING": True,
+        "INSTANCE_PATH": str(tmp),
+        "SECRET_KEY": "permissions",
+        "WTF_CSRF_ENABLED": False,
+        "MAIL_SERVER": None,
+        "PLAN_AUTOSTART": False,
+    }
+    builder = create_app({**config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{template}"})
+    with builder.app_context():
+        _build(world)
+        db.session.remove()
+        db.engine.dispose()
+    app = create_app({**config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{work}"})
+    yield app, world, template, work
+    with app.app_context():
+        db.engine.dispose()
+
+
+# --- the table --------------------------------------------------------------------------------
+
+
+# Shorthands: P = a coordinator's page (anon 302, expert/dept 403); A = a coordinator's API (anon 401).
+def P(city: int, own: int, other: int) -> dict[str, int]:
+    return {"anon": 302, "city": city, "own": own, "other": other, "expert": 403, "dept": 403}
+
+
+def A(city: int, own: int, other: int) -> dict[str, int]:
+    return {"anon": 401, "city": city, "own": own, "other": other, "expert": 403, "dept": 403}
+
+
+def EVERYONE(status: int) -> dict[str, int]:
+    return dict.fromkeys(ROLES, status)
+
+
+def LOGGED_IN(status: int) -> dict[str, int]:
+    return {**dict.fromkeys(ROLES, status), "anon": 302}
+
+
+def PORTAL(expert: int, dept: int, coordinator: int = 403) -> dict[str, int]:
+    return {
+        "anon": 302,
+        "city": coordinator,
+        "own": coordinator,
+        "other": coordinator,
+        "expert": expert,
+        "dept": dept,
+    }
+
+
+def _matter_api() -> dict[str, Any]:
+    return {
+        "title": "新事项",
+        "category": "城市建设",
+        "county": OWN,
+        "responsible_department": "敦煌市住建局",
+        "related_organisations": [],
+    }
+
+
+def _expert_api() -> dict[str, Any]:
+    return {"name": "新专家", "pool": OWN, "employer": "新单位", "sectors": ["法律"], "phone": "13912345678"}
+
+
+# endpoint → (method, path with {placeholders}, JSON or form body, {role: status})
+TABLE: dict[str, tuple[str, str, Any, dict[str, int]]] = {
+    # Public: the sign-in page, the API's description, the static files.
+    "static": ("GET", "/static/style.css", None, EVERYONE(200)),
+    "auth.login": ("GET", "/login", None, EVERYONE(200)),
+    "auth.logout": ("POST", "/logout", None, LOGGED_IN(302)),
+    "auth_api.create_token": (
+        "POST",
+        "/api/v1/auth/token",
+        {"username": "p_city", "password": "wrong-pass-1"},
+        EVERYONE(401),
+    ),
+    "openapi.spec": ("GET", "/api/v1/openapi.json", None, EVERYONE(200)),
+    "openapi.docs": ("GET", "/api/v1/docs", None, EVERYONE(200)),
+    "openapi.swagger_ui_oauth_redirect": ("GET", "/docs/oauth2-redirect", None, EVERYONE(200)),
+    # The signed token is the credential: no login, and only that one invitation or person.
+    "invitations.rsvp_page": ("GET", "/rsvp/{rsvp}", None, EVERYONE(200)),
+    "invitations.rsvp_answer": ("POST", "/rsvp/{rsvp}", {"response": "accept"}, EVERYONE(200)),
+    "invitations.event_ics": ("GET", "/rsvp/{rsvp}/event.ics", None, EVERYONE(200)),
+    "invitations.calendar_feed": ("GET", "/calendar/{feed}.ics", None, EVERYONE(200)),
+    # Home: coordinators see their overview; experts and departments go to their own page.
+    "views.home": ("GET", "/", None, {**LOGGED_IN(200), "expert": 302, "dept": 302}),
+    # Experts and department contacts: their own invitations, busy times and interests.
+    "portal.home": ("GET", "/me", None, PORTAL(200, 200, 302)),
+    "portal.calendar": ("GET", "/me/calendar", None, PORTAL(200, 200)),
+    "portal.busy": ("GET", "/me/busy", None, PORTAL(200, 200)),
+    "portal.add_busy": ("POST", "/me/busy", {}, PORTAL(422, 422)),
+    "portal.remove_busy": ("POST", "/me/busy/{expert_busy}/delete", None, PORTAL(302, 404)),
+    "portal.interests": ("GET", "/me/interests", None, PORTAL(200, 403)),
+    "portal.answer_meeting": (
+        "POST",
+        "/me/meetings/{dept_invitation}/answer",
+        {"response": "accept", "attendee": "张三"},
+        PORTAL(403, 302),
+    ),
+    # Expert pools: the city pool and the coordinator's own county.
+    "experts.pools": ("GET", "/pools", None, P(200, 200, 200)),
+    "experts.detail": ("GET", "/experts/{county_expert}", None, P(200, 200, 404)),
+    "experts.edit": ("GET", "/experts/{county_expert}/edit", None, P(200, 200, 404)),
+    "experts.retire": ("POST", "/experts/{county_expert}/retire", None, P(302, 302, 404)),
+    "experts.new": ("GET", "/experts/new", None, P(200, 200, 200)),
+    "experts.import_page": ("GET", "/experts/import", None, P(200, 200, 200)),
+    "experts.import_template": ("GET", "/experts/import/template.csv", None, P(200, 200, 200)),
+    "experts_api.list_experts": ("GET", "/api/v1/experts", None, A(200, 200, 200)),
+    "experts_api.create_experts": ("POST", "/api/v1/experts", lambda w: _expert_api(), A(201, 201, 403)),
+    "experts_api.get_expert": ("GET", "/api/v1/experts/{county_expert}", None, A(200, 200, 404)),
+    "experts_api.patch_expert": (
+        "PATCH",
+        "/api/v1/experts/{county_expert}",
+        {"title": "教授"},
+        A(200, 200, 404),
+    ),
+    "experts_api.retire_expert": ("DELETE", "/api/v1/experts/{county_expert}", None, A(200, 200, 404)),
+    # Matters, panels, draw records, plans, reports: the county's own and the city's.
+    "matters.index": ("GET", "/matters", None, P(200, 200, 200)),
+    "matters.new": ("GET", "/matters/new", None, P(200, 200, 200)),
+    "matters.detail": ("GET", "/matters/{matter}", None, P(200, 200, 404)),
+    "matters.update_stage": ("POST", "/matters/{matter}/stage", {"stage": "2"}, P(302, 302, 404)),
+    "matters_api.list_matters": ("GET", "/api/v1/matters", None, A(200, 200, 200)),
+    "matters_api.create_matter": ("POST", "/api/v1/matters", lambda w: _matter_api(), A(201, 201, 403)),
+    "matters_api.get_matter": ("GET", "/api/v1/matters/{matter}", None, A(200, 200, 404)),
+    "panels.new": ("GET", "/matters/{matter}/panels/new", None, P(200, 200, 404)),
+    "panels.detail": ("GET", "/panels/{panel}", None, P(200, 200, 404)),
+    "panels.confirm": ("POST", "/panels/{proposed}/confirm", None, P(302, 302, 404)),
+    "panels.cancel": ("POST", "/panels/{proposed}/cancel", None, P(302, 302, 404)),
+    "panels.draw_record": ("GET", "/draws/{draw}", None, P(200, 200, 404)),
+    "panels_api.propose": (
+        "POST",
+        "/api/v1/matters/{matter}/panels",
+        lambda w: {"size": 2, "seats": {}, "min_senior": 0, "window": w["window"], "duration_minutes": 120},
+        A(201, 201, 404),
+    ),
+    "panels_api.get_panel": ("GET", "/api/v1/panels/{panel}", None, A(200, 200, 404)),
+    "panels_api.confirm": ("POST", "/api/v1/panels/{proposed}/confirm", None, A(200, 200, 404)),
+    "panels_api.reschedule": (
+        "POST",
+        "/api/v1/panels/{proposed}/reschedule",
+        lambda w: {"window": w["window"]},
+        A(200, 200, 404),
+    ),
+    "panels_api.cancel": ("POST", "/api/v1/panels/{proposed}/cancel", None, A(200, 200, 404)),
+    "plans.index": ("GET", "/plans", None, P(200, 200, 200)),
+    "plans.detail": ("GET", "/plans/{plan}", None, P(200, 200, 404)),
+    "plans.apply": ("POST", "/plans/{plan}/apply", None, P(302, 302, 404)),
+    "plans_api.create": (
+        "POST",
+        "/api/v1/plans",
+        lambda w: [
+            {
+                "matter_id": w["matter"],
+                "size": 2,
+                "seats": {},
+                "min_senior": 0,
+                "window": w["window"],
+                "duration_minutes": 120,
+            }
+        ],
+        A(202, 202, 422),
+    ),
+    "plans_api.get": ("GET", "/api/v1/plans/{plan}", None, A(200, 200, 404)),
+    "plans_api.apply": ("POST", "/api/v1/plans/{plan}/apply", None, A(201, 201, 404)),
+    "reports.filing": ("GET", "/matters/{matter}/filing", None, P(200, 200, 404)),
+    "reports.filing_xlsx": ("GET", "/matters/{matter}/filing.xlsx", None, P(200, 200, 404)),
+    "reports.archive": ("GET", "/matters/{matter}/archive.zip", None, P(200, 200, 404)),
+    "reports.statistics": ("GET", "/reports", None, P(200, 200, 200)),
+    "reports.statistics_xlsx": ("GET", "/reports.xlsx", None, P(200, 200, 200)),
+    # The outbox: each coordinator sees the mail of their own scope.
+    "invitations.outbox_page": ("GET", "/outbox", None, P(200, 200, 200)),
+    "invitations.outbox_deliver": ("POST", "/outbox/deliver", None, P(302, 302, 302)),
+    # Joint meetings, departments and their contacts are the city office's.
+    "meetings.index": ("GET", "/joint-meetings", None, P(200, 403, 403)),
+    "meetings.new": ("GET", "/joint-meetings/new", None, P(200, 403, 403)),
+    "meetings.detail": ("GET", "/joint-meetings/{meeting}", None, P(200, 403, 403)),
+    "meetings.invite": ("POST", "/joint-meetings/{meeting}/invite", None, P(302, 403, 403)),
+    "meetings.move": ("POST", "/joint-meetings/{meeting}/move", {}, P(302, 403, 403)),
+    "meetings.cancel": ("POST", "/joint-meetings/{meeting}/cancel", None, P(302, 403, 403)),
+    "meetings.quarterly": ("POST", "/joint-meetings/quarterly", {}, P(302, 403, 403)),
+    "meetings.departments": ("GET", "/joint-meetings/departments", None, P(200, 403, 403)),
+    "meetings.department": ("GET", "/joint-meetings/departments/{department}", None, P(200, 403, 403)),
+    "meetings.add_busy": ("POST", "/joint-meetings/departments/{department}/busy", {}, P(200, 403, 403)),
+    "meetings.remove_busy": ("POST", "/joint-meetings/busy/{contact_busy}/delete", None, P(302, 403, 403)),
+    "meetings.add_contact": (
+        "POST",
+        "/joint-meetings/departments/{department}/contacts",
+        {},
+        P(200, 403, 403),
+    ),
+    "meetings_api.index": ("GET", "/api/v1/joint-meetings", None, A(200, 403, 403)),
+    "meetings_api.create": (
+        "POST",
+        "/api/v1/joint-meetings",
+        lambda w: {"title": "新会议", "required": ["发改委"], "window": w["window"], "duration_minutes": 60},
+        A(201, 403, 403),
+    ),
+    "meetings_api.get": ("GET", "/api/v1/joint-meetings/{meeting}", None, A(200, 403, 403)),
+    "meetings_api.cancel": ("POST", "/api/v1/joint-meetings/{meeting}/cancel", None, A(200, 403, 403)),
+    # Every login sees the departments; only coordinators their contacts' phones and e-mail.
+    "departments_api.list_departments": ("GET", "/api/v1/departments", None, {**EVERYONE(200), "anon": 401}),
+    # Rooms: every coordinator sees them, the city edits them.
+    "rooms.index": ("GET", "/rooms", None, P(200, 200, 200)),
+    "rooms.detail": ("GET", "/rooms/{room}", None, P(200, 200, 200)),
+    # The calendar of holidays and make-up workdays governs every county's draws: the city keeps it.
+    "calendar_admin.index": ("GET", "/calendar", None, P(200, 200, 200)),
+    "calendar_admin.add_day": ("POST", "/calendar/days", {}, P(200, 403, 403)),
+    "calendar_admin.remove_day": ("POST", "/calendar/days/{day}/delete", None, P(302, 403, 403)),
+    "calendar_admin.import_days": ("POST", "/calendar/import", {}, P(200, 403, 403)),
+    "calendar_admin.mark_year": ("POST", "/calendar/years", {}, P(302, 403, 403)),
+    "calendar_admin.reopen_year": ("POST", "/calendar/years/{year}/reopen", None, P(302, 403, 403)),
+    "dashboard.month": ("GET", "/calendar/month", None, P(200, 200, 200)),
+}
+
+
+# --- running a case ---------------------------------------------------------------------------
+
+
+def _client(app: Any, world: World, role: str) -> Any:
+    client = app.test_client()
+    if role != "anon":
+        with client.session_transaction() as session:
+            session["_user_id"] = str(world.users[role])
+            session["_fresh"] = True
+    return client
+
+
+def call(app: Any, world: World, endpoint: str, role: str) -> Any:
+    method, path, body, _expected = TABLE[endpoint]
+    url = path.format(**world.ids)
+    client = _client(app, world, role)
+    headers = {}
+    if url.startswith("/api/") and role != "anon":
+        headers["Authorization"] = f"Bearer {world.api_tokens[role]}"
+    kwargs: dict[str, Any] = {"headers": headers}
+    if body is not None:
+        kwargs["json" if url.startswith("/api/") else "data"] = body(world.ids) if callable(body) else body
+    return _read(client.open(url, method=method, **kwargs))
+
+
+def _read(response: Any) -> Any:
+    response.get_data()  # kept on the response; the file behind a static answer is closed
+    response.close()
+    return response
+
+
+def fresh(app: Any, template: Path, work: Path) -> None:
+    from wenping_sched.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    shutil.copyfile(template, work)
+
+
+def test_every_rule_is_in_the_table(setting: tuple[Any, World, Path, Path]) -> None:
+    app = setting[0]
+    rules = {r.endpoint for r in app.url_map.iter_rules()}
+    missing = sorted(rules - TABLE.keys())
+    assert not missing, f"routes without a permissions entry (add them to TABLE): {missing}"
+    assert not sorted(TABLE.keys() - rules), "entries for routes that no longer exist"
+
+
+CASES = [(endpoint, role) for endpoint in TABLE for role in ROLES]
+
+
+@pytest.mark.parametrize(("endpoint", "role"), CASES, ids=[f"{e}-{r}" for e, r in CASES])
+def test_permission(setting: tuple[Any, World, Path, Path], endpoint: str, role: str) -> None:
+    app, world, template, work = setting
+    fresh(app, template, work)
+    response = call(app, world, endpoint, role)
+    expected = TABLE[endpoint][3][role]
+    assert response.status_code == expected, (
+        endpoint,
+        role,
+        response.status_code,
+        response.get_data(as_text=True)[:300],
+    )
+    if response.status_code == 302 and role == "anon":
+        assert "/login" in response.headers["Location"]
+    if TABLE[endpoint][1].startswith("/api/") and response.status_code >= 400:
+        assert set(response.get_json()["error"]) >= {"code", "message", "fields"}
+    if role in ("anon", "expert", "dept"):
+        text = response.get_data(as_text=True)
+        leaked = [s for s in world.secrets if re.search(rf"(?<![\w.@+-]){re.escape(s)}(?![\w.@-])", text)]
+        assert not leaked, (endpoint, role, leaked[:3])
+
+
+# --- what each may see, beyond the status ------------------------------------------------------
+
+
+def _get(setting: tuple[Any, World, Path, Path], role: str, url: str, **kwargs: Any) -> Any:
+    app, world, template, work = setting
+    fresh(app, template, work)
+    return _read(_client(app, world, role).open(url.format(**world.ids), **kwargs))
+
+
+def test_an_expert_sees_only_their_own_invitations(setting: tuple[Any, World, Path, Path]) -> None:
+    world = setting[1]
+    mine = _get(setting, "expert", "/me").get_data(as_text=True)
+    assert world.ids["matter_title"] in mine
+    theirs = _get(setting, "outsider", "/me").get_data(as_text=True)
+    assert world.ids["matter_title"] not in theirs
+    # The RSVP link names one invitation; a forged one finds nothing.
+    forged = _get(setting, "anon", "/rsvp/{rsvp}x")
+    assert forged.status_code in (400, 404, 410) and world.ids["matter_title"] not in forged.get_data(
+        as_text=True
+    )
+
+
+def test_a_department_answers_only_its_own_invitations(setting: tuple[Any, World, Path, Path]) -> None:
+    from wenping_sched.extensions import db
+    from wenping_sched.models.outbox import Invitation
+
+    app, world = setting[0], setting[1]
+    resp = _get(
+        setting,
+        "police",
+        "/me/meetings/{dept_invitation}/answer",
+        method="POST",
+        data={"response": "accept", "attendee": "李四"},
+    )
+    assert resp.status_code == 404
+    with app.app_context():
+        invitation = db.session.get(Invitation, world.ids["dept_invitation"])
+        assert invitation is not None and invitation.response == "pending"
+
+
+def test_phone_and_email_only_to_coordinators(setting: tuple[Any, World, Path, Path]) -> None:
+    app, world, template, work = setting
+    for role, shown in (("city", True), ("other", True), ("expert", False), ("dept", False)):
+        fresh(app, template, work)
+        body = _read(
+            _client(app, world, role).get(
+                "/api/v1/departments", headers={"Authorization": f"Bearer {world.api_tokens[role]}"}
+            )
+        ).get_json()
+        contacts = [c for d in body for c in d["contacts"]]
+        assert contacts
+        assert all((c["phone"] is not None) == shown and (c["email"] is not None) == shown for c in contacts)
+
+
+def test_a_room_does_not_name_another_countys_matter(setting: tuple[Any, World, Path, Path]) -> None:
+    world = setting[1]
+    assert world.ids["matter_title"] in _get(setting, "own", "/rooms/{room}").get_data(as_text=True)
+    assert world.ids["matter_title"] in _get(setting, "city", "/rooms/{room}").get_data(as_text=True)
+    page = _get(setting, "other", "/rooms/{room}").get_data(as_text=True)
+    assert world.ids["matter_title"] not in page and "其他县区的评审组" in page
