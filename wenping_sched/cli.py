@@ -52,9 +52,10 @@ def _safe_url() -> str:
 @with_appcontext
 def demo_data() -> None:
     """载入演示数据：市级专家库、七个县区专家库、联席会议成员单位、会议室、示例事项（可重复执行）。"""
-    from .demo import load_demo_data
+    from .demo import load_demo_activity, load_demo_data
 
     result = load_demo_data()
+    result.update(load_demo_activity())
     for key, value in result.items():
         if key != "logins":
             click.echo(f"{key}: {value}")

@@ -113,3 +113,24 @@ def test_loading_twice_adds_nothing(app):
     assert _counts() == before
     assert second["experts_created"] == second["matters_created"] == second["contacts_created"] == 0
     assert first["experts_created"] == before["experts"]
+
+
+def test_demo_activity_shows_a_city_at_work(app):
+    from solver.instance import parse_panel_solution, parse_panels
+    from solver.validate import validate_panels
+    from wenping_sched.demo import load_demo_activity
+    from wenping_sched.models import DrawRecord, JointMeeting, Panel
+    from wenping_sched.models.outbox import OutboxMessage
+
+    load_demo_data()
+    first = load_demo_activity()
+    assert first == {"panels_created": 2, "meetings_created": 1}
+    statuses = sorted(p.status for p in db.session.scalars(select(Panel)))
+    assert statuses == ["inviting", "proposed"]
+    assert db.session.scalar(select(JointMeeting.status)) == "inviting"
+    # With no mail server the invitations wait in the outbox, where coordinators can read them.
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) >= 5 + 13
+    for record in db.session.scalars(select(DrawRecord)):
+        instance = parse_panels(record.instance)
+        assert validate_panels(instance, parse_panel_solution(record.solution, instance.timezone)) == []
+    assert load_demo_activity() == {"panels_created": 0, "meetings_created": 0}
