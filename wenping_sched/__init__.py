@@ -51,8 +51,14 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
 
     db.init_app(app)
     # Batch mode: SQLite cannot ALTER most things, and the same migrations run on both.
-    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True,
-                     compare_type=True, render_item=render_item)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(Path(__file__).parent / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+        render_item=render_item,
+    )
     csrf.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app)

@@ -19,8 +19,14 @@ def _create_app() -> object:
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False,
-             load_dotenv=False, set_debug_flag=False)
+@click.group(
+    cls=FlaskGroup,
+    create_app=_create_app,
+    add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=False,
+    set_debug_flag=False,
+)
 def main() -> None:
     """稳评专家库与联席会议排程服务 wenping-sched."""
 
@@ -75,14 +81,17 @@ def users() -> None:
 @click.option("--expert-id", type=int, default=None)
 @click.option("--department-id", type=int, default=None)
 @with_appcontext
-def users_create(name: str, role: str, scope: str | None, expert_id: int | None,
-                 department_id: int | None) -> None:
+def users_create(
+    name: str, role: str, scope: str | None, expert_id: int | None, department_id: int | None
+) -> None:
     """创建账号；密码从标准输入读取。"""
     from .auth.operations import AccountError, create_user
 
     password = sys.stdin.readline().rstrip("\r\n")
     try:
-        user = create_user(name, password, role, scope=scope, expert_id=expert_id, department_id=department_id)
+        user = create_user(
+            name, password, role, scope=scope, expert_id=expert_id, department_id=department_id
+        )
     except AccountError as e:
         db.session.rollback()
         _fail(f"错误：{e}")

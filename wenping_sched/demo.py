@@ -1087,34 +1087,55 @@ def load_demo_activity() -> dict[str, int]:
     today = local_now().replace(hour=0, minute=0, second=0, microsecond=0)
     monday = today + timedelta(days=7 - today.weekday())
     window = (monday.replace(hour=8, minute=30), (monday + timedelta(days=11)).replace(hour=18))
-    city_matter = db.session.scalars(select(Matter).where(Matter.county.is_(None)).order_by(Matter.id)).first()
+    city_matter = db.session.scalars(
+        select(Matter).where(Matter.county.is_(None)).order_by(Matter.id)
+    ).first()
     county_matter = db.session.scalars(
         select(Matter).where(Matter.county == "肃州区").order_by(Matter.id)
     ).first()
     panels = 0
     try:
         if city_matter is not None:
-            panel = panel_operations.propose_panel(user, city_matter, {
-                "size": 5, "seats": {"法律": 1, "社会稳定": 1}, "min_senior": 1, "window": window,
-                "duration_minutes": 180, "location": "市委第三会议室",
-            })
+            panel = panel_operations.propose_panel(
+                user,
+                city_matter,
+                {
+                    "size": 5,
+                    "seats": {"法律": 1, "社会稳定": 1},
+                    "min_senior": 1,
+                    "window": window,
+                    "duration_minutes": 180,
+                    "location": "市委第三会议室",
+                },
+            )
             panel_operations.confirm_panel(user, panel)
             panels += 1
         if county_matter is not None:
-            panel_operations.propose_panel(user, county_matter, {
-                "size": 5, "seats": {"土地征收": 1, "法律": 1, "信访": 1}, "min_senior": 1, "window": window,
-                "duration_minutes": 180, "location": "",
-            })
+            panel_operations.propose_panel(
+                user,
+                county_matter,
+                {
+                    "size": 5,
+                    "seats": {"土地征收": 1, "法律": 1, "信访": 1},
+                    "min_senior": 1,
+                    "window": window,
+                    "duration_minutes": 180,
+                    "location": "",
+                },
+            )
             panels += 1
         meetings = 0
         if not db.session.scalar(select(func.count()).select_from(JointMeeting)):
-            scheduled = meeting_operations.schedule_meeting(user, {
-                "title": f"{monday.year}年稳评工作联席会议（演示）",
-                "required": [code for code, _name in JOINT_MEETING_DEPARTMENTS],
-                "optional": ["公安局"],
-                "window": (window[0] + timedelta(days=7), window[1] + timedelta(days=7)),
-                "duration_minutes": 120,
-            })
+            scheduled = meeting_operations.schedule_meeting(
+                user,
+                {
+                    "title": f"{monday.year}年稳评工作联席会议（演示）",
+                    "required": [code for code, _name in JOINT_MEETING_DEPARTMENTS],
+                    "optional": ["公安局"],
+                    "window": (window[0] + timedelta(days=7), window[1] + timedelta(days=7)),
+                    "duration_minutes": 120,
+                },
+            )
             meeting_operations.invite(user, scheduled.meeting)
             meetings += 1
     except OperationError:

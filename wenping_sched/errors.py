@@ -55,11 +55,19 @@ def default_message(status: int) -> str:
     return messages.get(status, _("请求失败"))
 
 
-def api_abort(status: int, message: str | None = None, fields: dict[str, Any] | None = None,
-              code: str | None = None, **extra: Any) -> NoReturn:
+def api_abort(
+    status: int,
+    message: str | None = None,
+    fields: dict[str, Any] | None = None,
+    code: str | None = None,
+    **extra: Any,
+) -> NoReturn:
     """Stop an API request with the contract's error shape (``extra`` adds keys, e.g. ``reasons``)."""
-    raise HTTPError(status, message or default_message(status),
-                    extra_data={"code": code or CODES.get(status, "error"), "fields": fields or {}, **extra})
+    raise HTTPError(
+        status,
+        message or default_message(status),
+        extra_data={"code": code or CODES.get(status, "error"), "fields": fields or {}, **extra},
+    )
 
 
 # marshmallow's English messages, said in Chinese for the people who read them.
@@ -85,8 +93,10 @@ _PATTERNS = [
     (re.compile(r"Must be one of: (.*)\."), "必须是以下之一：{0}"),
     (re.compile(r"Must be greater than or equal to (\S+)\.?"), "必须大于或等于 {0}"),
     (re.compile(r"Must be less than or equal to (\S+)\.?"), "必须小于或等于 {0}"),
-    (re.compile(r"Must be greater than or equal to (\S+) and less than or equal to (\S+)\.?"),
-     "必须在 {0} 与 {1} 之间"),
+    (
+        re.compile(r"Must be greater than or equal to (\S+) and less than or equal to (\S+)\.?"),
+        "必须在 {0} 与 {1} 之间",
+    ),
     (re.compile(r"Longer than maximum length (\d+)\."), "长度不能超过 {0}"),
     (re.compile(r"Shorter than minimum length (\d+)\."), "长度不能少于 {0}"),
 ]
@@ -126,8 +136,9 @@ def is_api_request() -> bool:
     return request.path.startswith("/api/")
 
 
-def error_body(status: int, message: str, code: str | None = None,
-               fields: dict[str, Any] | None = None) -> dict[str, Any]:
+def error_body(
+    status: int, message: str, code: str | None = None, fields: dict[str, Any] | None = None
+) -> dict[str, Any]:
     return {"error": {"code": code or CODES.get(status, "error"), "message": message, "fields": fields or {}}}
 
 
@@ -147,8 +158,11 @@ def audit_denial(status: int) -> None:
         user = current_user._get_current_object()
     try:
         db.session.rollback()
-        audit.record("access.denied", user if isinstance(user, User) else None,
-                     target=f"{request.method} {request.path}"[:128])
+        audit.record(
+            "access.denied",
+            user if isinstance(user, User) else None,
+            target=f"{request.method} {request.path}"[:128],
+        )
         db.session.commit()
     except Exception:  # the denial is answered even if the database is away
         db.session.rollback()
@@ -168,7 +182,11 @@ def init_app(app: APIFlask) -> None:
         if status == 422 and "code" not in extra:
             message = _("请求数据不符合规则：") + "；".join(f"{k}：{v}" for k, v in (fields or {}).items())
         elif not message or message in (
-            "Unauthorized", "Forbidden", "Not Found", "Validation error", "Bad Request",
+            "Unauthorized",
+            "Forbidden",
+            "Not Found",
+            "Validation error",
+            "Bad Request",
         ):
             message = default_message(status)
         body = error_body(status, message, extra.get("code"), fields)

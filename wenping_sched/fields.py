@@ -40,6 +40,6 @@ def validate_interval(value: list[datetime]) -> None:
         raise ValidationError("结束时间必须晚于开始时间")
 
 
-def Interval(**kwargs: Any) -> fields.List:  # noqa: N802 - reads as a field class
+def Interval(**kwargs: Any) -> fields.List:
     """A half-open time interval [start, end]."""
     return fields.List(LocalDateTime(), validate=validate_interval, **kwargs)

@@ -45,7 +45,11 @@ def lock_pools(pools: Iterable[str]) -> None:
     session = db.session()
     if _postgres(session):
         session.execute(
-            select(Expert.id).join(Pool).where(Pool.code.in_(list(pools))).order_by(Expert.id).with_for_update(of=Expert)
+            select(Expert.id)
+            .join(Pool)
+            .where(Pool.code.in_(list(pools)))
+            .order_by(Expert.id)
+            .with_for_update(of=Expert)
         )
     else:
         _serialise_in_process(session)

@@ -72,8 +72,9 @@ def calendar_block() -> dict[str, Any]:
     }
 
 
-def _commitments(expert_ids: list[int], window: tuple[datetime, datetime],
-                 ignore_panel_id: int | None) -> dict[int, list[tuple[datetime, datetime]]]:
+def _commitments(
+    expert_ids: list[int], window: tuple[datetime, datetime], ignore_panel_id: int | None
+) -> dict[int, list[tuple[datetime, datetime]]]:
     """Other panels' meetings of these experts that touch the window: they are busy then."""
     stmt = (
         select(PanelMember.expert_id, Panel.start, Panel.end)
@@ -92,14 +93,16 @@ def _commitments(expert_ids: list[int], window: tuple[datetime, datetime],
     return out
 
 
-def build_panel_instance(request: PanelRequest, panel_id: str = "new",
-                         ignore_panel_id: int | None = None) -> dict[str, Any]:
+def build_panel_instance(
+    request: PanelRequest, panel_id: str = "new", ignore_panel_id: int | None = None
+) -> dict[str, Any]:
     """A wenping-panels/1 instance for one panel from the experts of its pools."""
     return build_panels_instance([(panel_id, request)], request.seed, ignore_panel_id)
 
 
-def build_panels_instance(requests: list[tuple[str, PanelRequest]], seed: int | None = None,
-                          ignore_panel_id: int | None = None) -> dict[str, Any]:
+def build_panels_instance(
+    requests: list[tuple[str, PanelRequest]], seed: int | None = None, ignore_panel_id: int | None = None
+) -> dict[str, Any]:
     """A wenping-panels/1 instance for several panels at once (a year's plan is one batch).
 
     The experts are those of every pool any panel draws from; each expert's busy times
@@ -114,7 +117,9 @@ def build_panels_instance(requests: list[tuple[str, PanelRequest]], seed: int | 
     room_busy = [(s, t) for _, r in requests for s, t in r.room_busy if s < span[1] and t > span[0]]
     experts = list(
         db.session.scalars(
-            select(Expert).join(Expert.pool).where(Pool.code.in_(pools), Expert.active.is_(True))
+            select(Expert)
+            .join(Expert.pool)
+            .where(Pool.code.in_(pools), Expert.active.is_(True))
             .order_by(Expert.id)
         )
     )
@@ -170,7 +175,9 @@ def build_panels_instance(requests: list[tuple[str, PanelRequest]], seed: int | 
     }
 
 
-def solve_instance(instance: dict[str, Any], time_limit: float = PANEL_TIME_LIMIT) -> tuple[PanelInstance, PanelSolution]:
+def solve_instance(
+    instance: dict[str, Any], time_limit: float = PANEL_TIME_LIMIT
+) -> tuple[PanelInstance, PanelSolution]:
     """Parse, solve and validate; a solution the validator rejects is a bug, never a draw."""
     parsed = parse_panels(instance)
     solution = solve_panels(parsed, time_limit=time_limit)
@@ -180,7 +187,9 @@ def solve_instance(instance: dict[str, Any], time_limit: float = PANEL_TIME_LIMI
     return parsed, solution
 
 
-def draw_panel(request: PanelRequest, panel_id: str = "new", ignore_panel_id: int | None = None) -> DrawOutcome:
+def draw_panel(
+    request: PanelRequest, panel_id: str = "new", ignore_panel_id: int | None = None
+) -> DrawOutcome:
     """Draw one panel (or redraw, with ``fixed`` and ``exclude``) and say who was avoided and why."""
     instance = build_panel_instance(request, panel_id, ignore_panel_id)
     parsed, solution = solve_instance(instance)

@@ -14,9 +14,14 @@ def test_logins_and_failures_are_audited(client, make_user):
     user = make_user()
     client.post("/login", data={"username": user.username, "password": "wrong-0000"})
     client.post("/login", data={"username": user.username, "password": "test-pass-2026"})
-    actions = list(db.session.scalars(select(AuditLog.action).where(AuditLog.user_id == user.id).order_by(AuditLog.id)))
+    actions = list(
+        db.session.scalars(select(AuditLog.action).where(AuditLog.user_id == user.id).order_by(AuditLog.id))
+    )
     assert actions == ["login.failed", "login"]
-    assert db.session.scalar(select(AuditLog.action).where(AuditLog.target == f"user:{user.id}")) == "user.create"
+    assert (
+        db.session.scalar(select(AuditLog.action).where(AuditLog.target == f"user:{user.id}"))
+        == "user.create"
+    )
 
 
 @pytest.mark.parametrize("statement", [update(AuditLog).values(action="tampered"), delete(AuditLog)])
@@ -52,6 +57,12 @@ def test_sessions_expire_and_cookies_are_secure_over_https(app, client, make_use
     assert cookie is not None and cookie.expires is not None and cookie.http_only
     from wenping_sched import create_app
 
-    https = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "INSTANCE_PATH": app.instance_path,
-                        "SECRET_KEY": "x", "BASE_URL": "https://wenping.example.cn"})
+    https = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "INSTANCE_PATH": app.instance_path,
+            "SECRET_KEY": "x",
+            "BASE_URL": "https://wenping.example.cn",
+        }
+    )
     assert https.config["SESSION_COOKIE_SECURE"] is False  # config overrides come after the environment

@@ -35,9 +35,17 @@ def test_concurrent_draws_never_double_book(app, make_user, auth_headers, expert
         with app.app_context():
             client = app.test_client()
             barrier.wait()
-            resp = client.post(f"/api/v1/matters/{matter_id}/panels", headers=headers,
-                               json={"size": 1, "seats": {"法律": 1}, "min_senior": 1,
-                                     "window": ONE_MORNING, "duration_minutes": 180})
+            resp = client.post(
+                f"/api/v1/matters/{matter_id}/panels",
+                headers=headers,
+                json={
+                    "size": 1,
+                    "seats": {"法律": 1},
+                    "min_senior": 1,
+                    "window": ONE_MORNING,
+                    "duration_minutes": 180,
+                },
+            )
             results.append((resp.status_code, resp.get_json()))
             db.session.remove()
 

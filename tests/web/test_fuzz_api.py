@@ -21,8 +21,15 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from wenping_sched.seeding import ensure_reference_data
 
     tmp = tmp_path_factory.mktemp("fuzz")
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'f.sqlite3'}",
-                      "INSTANCE_PATH": str(tmp), "SECRET_KEY": "fuzz", "MAIL_SERVER": None})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'f.sqlite3'}",
+            "INSTANCE_PATH": str(tmp),
+            "SECRET_KEY": "fuzz",
+            "MAIL_SERVER": None,
+        }
+    )
     with app.app_context():
         db.create_all()
         ensure_reference_data()
@@ -38,7 +45,9 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def token(fuzz_app: Any) -> str:
-    resp = fuzz_app.test_client().post("/api/v1/auth/token", json={"username": "fuzzer", "password": PASSWORD})
+    resp = fuzz_app.test_client().post(
+        "/api/v1/auth/token", json={"username": "fuzzer", "password": PASSWORD}
+    )
     return str(resp.get_json()["token"])
 
 

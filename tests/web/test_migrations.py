@@ -19,7 +19,11 @@ def empty_app(request, tmp_path):
     from wenping_sched import create_app
     from wenping_sched.extensions import db
 
-    url = f"sqlite:///{tmp_path / 'm.sqlite3'}" if request.param == "sqlite" else os.environ["WENPING_TEST_DATABASE_URL"]
+    url = (
+        f"sqlite:///{tmp_path / 'm.sqlite3'}"
+        if request.param == "sqlite"
+        else os.environ["WENPING_TEST_DATABASE_URL"]
+    )
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"})
     with app.app_context():
         db.drop_all()

@@ -34,8 +34,12 @@ def county_city(expert_factory, matter_factory):
         "city_c": expert_factory(pool="city", sectors=("经济",), employer="酒泉市会计师协会"),
         "other_county": expert_factory(pool="玉门市", sectors=("法律",)),
     }
-    matter = matter_factory(county="敦煌市", title="敦煌机场扩建项目", responsible_department="敦煌市交通运输局",
-                            related_organisations=("甘肃省民航机场集团",))
+    matter = matter_factory(
+        county="敦煌市",
+        title="敦煌机场扩建项目",
+        responsible_department="敦煌市交通运输局",
+        related_organisations=("甘肃省民航机场集团",),
+    )
     return matter, experts
 
 
@@ -45,8 +49,15 @@ def test_propose_draws_by_the_rules_and_keeps_a_record(client, make_user, auth_h
 
     matter, ex = county_city
     headers = auth_headers(make_user())
-    body = {"size": 4, "seats": {"法律": 1, "土地征收": 1}, "min_senior": 1, "window": WINDOW,
-            "duration_minutes": 180, "location": "敦煌市政府会议室", "seed": 7}
+    body = {
+        "size": 4,
+        "seats": {"法律": 1, "土地征收": 1},
+        "min_senior": 1,
+        "window": WINDOW,
+        "duration_minutes": 180,
+        "location": "敦煌市政府会议室",
+        "seed": 7,
+    }
     resp = client.post(f"/api/v1/matters/{matter.id}/panels", json=body, headers=headers)
     assert resp.status_code == 201, resp.get_json()
     panel = resp.get_json()
@@ -114,7 +125,7 @@ def test_confirm_redraw_reschedule_cancel(client, make_user, auth_headers, count
     from wenping_sched.models import DrawRecord, Panel
     from wenping_sched.panels import operations
 
-    matter, ex = county_city
+    matter, _experts = county_city
     user = make_user()
     headers = auth_headers(user)
     body = {"size": 3, "seats": {"法律": 1}, "window": WINDOW, "duration_minutes": 120, "seed": 3}
@@ -138,23 +149,33 @@ def test_confirm_redraw_reschedule_cancel(client, make_user, auth_headers, count
     assert redraw_record.kind == "redraw"
     _validated(redraw_record)
 
-    moved = client.post(f"/api/v1/panels/{panel['id']}/reschedule",
-                        json={"window": ["2026-03-16T08:30", "2026-03-20T18:00"]}, headers=headers)
+    moved = client.post(
+        f"/api/v1/panels/{panel['id']}/reschedule",
+        json={"window": ["2026-03-16T08:30", "2026-03-20T18:00"]},
+        headers=headers,
+    )
     assert moved.status_code == 200, moved.get_json()
     assert moved.get_json()["start"].startswith("2026-03-16")
     assert db.session.get(Panel, panel["id"]).sequence == 1
 
     # National Day 2026: 1-7 October hold no workday.
-    none = client.post(f"/api/v1/panels/{panel['id']}/reschedule",
-                       json={"window": ["2026-10-01T08:30", "2026-10-07T18:00"]}, headers=headers)
-    assert none.status_code == 422 and "no_workday" in [r["code"] for r in none.get_json()["error"]["reasons"]]
+    none = client.post(
+        f"/api/v1/panels/{panel['id']}/reschedule",
+        json={"window": ["2026-10-01T08:30", "2026-10-07T18:00"]},
+        headers=headers,
+    )
+    assert none.status_code == 422 and "no_workday" in [
+        r["code"] for r in none.get_json()["error"]["reasons"]
+    ]
 
     cancelled = client.post(f"/api/v1/panels/{panel['id']}/cancel", headers=headers).get_json()
     assert cancelled["status"] == "cancelled"
     assert client.post(f"/api/v1/panels/{panel['id']}/cancel", headers=headers).status_code == 409
 
 
-def test_an_expert_on_a_panel_is_busy_for_the_next(client, make_user, auth_headers, expert_factory, matter_factory):
+def test_an_expert_on_a_panel_is_busy_for_the_next(
+    client, make_user, auth_headers, expert_factory, matter_factory
+):
     lawyer = expert_factory(pool="city", sectors=("法律",), senior=True)
     for _ in range(2):
         expert_factory(pool="city", sectors=("经济",), senior=True)
@@ -186,8 +207,9 @@ def test_a_panel_in_a_year_without_a_schedule_says_so(client, make_user, auth_he
     assert panel["start"].startswith("2099-03-02")  # a Monday, planned Monday to Friday
 
 
-def test_a_panel_in_a_room_avoids_the_rooms_other_bookings(client, make_user, auth_headers, expert_factory,
-                                                           matter_factory):
+def test_a_panel_in_a_room_avoids_the_rooms_other_bookings(
+    client, make_user, auth_headers, expert_factory, matter_factory
+):
     from wenping_sched.extensions import db
     from wenping_sched.models import Room
 
@@ -197,12 +219,25 @@ def test_a_panel_in_a_room_avoids_the_rooms_other_bookings(client, make_user, au
         expert_factory(pool="city", sectors=("法律",), senior=True)
     headers = auth_headers(make_user())
     two_mornings = ["2026-03-02T08:30", "2026-03-03T12:00"]
-    body = {"size": 2, "min_senior": 1, "window": two_mornings, "duration_minutes": 210, "location": "市维稳办会商室"}
-    first = client.post(f"/api/v1/matters/{matter_factory().id}/panels", json=body, headers=headers).get_json()
-    second = client.post(f"/api/v1/matters/{matter_factory().id}/panels", json=body, headers=headers).get_json()
+    body = {
+        "size": 2,
+        "min_senior": 1,
+        "window": two_mornings,
+        "duration_minutes": 210,
+        "location": "市维稳办会商室",
+    }
+    first = client.post(
+        f"/api/v1/matters/{matter_factory().id}/panels", json=body, headers=headers
+    ).get_json()
+    second = client.post(
+        f"/api/v1/matters/{matter_factory().id}/panels", json=body, headers=headers
+    ).get_json()
     assert first["start"] == "2026-03-02T08:30:00+08:00"
     # Two of the four experts are still free that morning, but the room is not.
     assert second["start"] == "2026-03-02T14:30:00+08:00"
-    elsewhere = client.post(f"/api/v1/matters/{matter_factory().id}/panels",
-                            json={**body, "location": "敦煌市政府"}, headers=headers).get_json()
+    elsewhere = client.post(
+        f"/api/v1/matters/{matter_factory().id}/panels",
+        json={**body, "location": "敦煌市政府"},
+        headers=headers,
+    ).get_json()
     assert elsewhere["start"] == "2026-03-02T08:30:00+08:00"  # another place: that morning is fine

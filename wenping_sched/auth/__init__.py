@@ -13,7 +13,7 @@ def init_app(app: Flask) -> None:
     from . import api, routes
 
     login_manager.login_view = "auth.login"
-    login_manager.login_message = _l("请先登录")  # type: ignore[assignment]
+    login_manager.login_message = _l("请先登录")
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader

@@ -57,12 +57,10 @@ def create_user(
             raise AccountError(_("范围必须是 city 或以下县区之一：%(c)s", c="、".join(COUNTIES)))
     else:
         scope = None
-    if role == "expert":
-        if expert_id is None or db.session.get(Expert, expert_id) is None:
-            raise AccountError(_("专家账号需要有效的 --expert-id"))
-    if role == "department":
-        if department_id is None or db.session.get(Department, department_id) is None:
-            raise AccountError(_("部门账号需要有效的 --department-id"))
+    if role == "expert" and (expert_id is None or db.session.get(Expert, expert_id) is None):
+        raise AccountError(_("专家账号需要有效的 --expert-id"))
+    if role == "department" and (department_id is None or db.session.get(Department, department_id) is None):
+        raise AccountError(_("部门账号需要有效的 --department-id"))
     user = User(
         username=username,
         role=role,

@@ -39,10 +39,14 @@ def list_departments() -> Any:
     out = []
     for d in db.session.scalars(select(Department).order_by(Department.sort_order, Department.id)):
         contacts = [
-            {"id": c.id, "name": c.name, "position": c.position,
-             # Phone and e-mail only to coordinators.
-             "phone": c.phone if user.is_coordinator else None,
-             "email": c.email if user.is_coordinator else None}
+            {
+                "id": c.id,
+                "name": c.name,
+                "position": c.position,
+                # Phone and e-mail only to coordinators.
+                "phone": c.phone if user.is_coordinator else None,
+                "email": c.email if user.is_coordinator else None,
+            }
             for c in d.contacts
         ]
         out.append({"id": d.id, "code": d.code, "name": d.name, "required": d.required, "contacts": contacts})

@@ -37,8 +37,11 @@ def get_visible_expert(expert_id: int) -> Expert:
 @bp.auth_required(token_auth)
 @bp.input(ExpertIn, arg_name="body", validation=False)
 @bp.output(ExpertOut(many=True), status_code=201)
-@bp.doc(summary="新增专家（一个对象或一个列表）", description="请求体可以是一个专家对象，也可以是专家对象的列表；全部成功或全部不写入。",
-        responses=[400, 401, 403, 409, 422])
+@bp.doc(
+    summary="新增专家（一个对象或一个列表）",
+    description="请求体可以是一个专家对象，也可以是专家对象的列表；全部成功或全部不写入。",
+    responses=[400, 401, 403, 409, 422],
+)
 def create_experts(body: Any = None) -> Any:
     user = require_coordinator()
     raw = request.get_json(silent=True)

@@ -31,7 +31,9 @@ def resolve_sectors(names: list[str]) -> list[Sector]:
     unknown = [n for n in wanted if n not in found or not found[n].active]
     if unknown:
         raise OperationError(
-            _("未知的专业领域：%(s)s", s="、".join(unknown)), 422, {"sectors": _("未知的专业领域：%(s)s", s="、".join(unknown))}
+            _("未知的专业领域：%(s)s", s="、".join(unknown)),
+            422,
+            {"sectors": _("未知的专业领域：%(s)s", s="、".join(unknown))},
         )
     if not wanted:
         raise OperationError(_("至少需要一个专业领域"), 422, {"sectors": _("至少需要一个专业领域")})

@@ -12,25 +12,50 @@ _NAME = Length(min=1, max=64)
 
 class ExpertIn(Schema):
     name = fields.String(required=True, validate=_NAME, metadata={"description": "姓名"})
-    pool = fields.String(required=True, validate=Length(min=1, max=32),
-                         metadata={"description": "专家库：city 或县区名称，如 敦煌市"})
-    employer = fields.String(required=True, validate=Length(min=1, max=128), metadata={"description": "工作单位"})
-    sectors = fields.List(fields.String(validate=Length(min=1, max=32)), required=True,
-                          validate=Length(min=1), metadata={"description": "专业领域，至少一个"})
+    pool = fields.String(
+        required=True,
+        validate=Length(min=1, max=32),
+        metadata={"description": "专家库：city 或县区名称，如 敦煌市"},
+    )
+    employer = fields.String(
+        required=True, validate=Length(min=1, max=128), metadata={"description": "工作单位"}
+    )
+    sectors = fields.List(
+        fields.String(validate=Length(min=1, max=32)),
+        required=True,
+        validate=Length(min=1),
+        metadata={"description": "专业领域，至少一个"},
+    )
     senior = fields.Boolean(load_default=False, metadata={"description": "是否高级职称"})
-    interests = fields.List(fields.String(validate=Length(min=1, max=128)), load_default=list,
-                            metadata={"description": "申报的利害关系单位"})
+    interests = fields.List(
+        fields.String(validate=Length(min=1, max=128)),
+        load_default=list,
+        metadata={"description": "申报的利害关系单位"},
+    )
     busy = fields.List(Interval(), load_default=list, metadata={"description": "不可参会的时间段"})
     # Named with data_key: a field called "load" would shadow Schema.load.
-    prior_load = fields.Integer(data_key="load", load_default=0, validate=Range(min=0),
-                                metadata={"description": "本系统之外已承担的评审次数"})
-    max_load = fields.Integer(allow_none=True, load_default=None, validate=Range(min=0),
-                              metadata={"description": "本年度评审次数上限，空为不限"})
+    prior_load = fields.Integer(
+        data_key="load",
+        load_default=0,
+        validate=Range(min=0),
+        metadata={"description": "本系统之外已承担的评审次数"},
+    )
+    max_load = fields.Integer(
+        allow_none=True,
+        load_default=None,
+        validate=Range(min=0),
+        metadata={"description": "本年度评审次数上限，空为不限"},
+    )
     title = fields.String(load_default="", validate=Length(max=64), metadata={"description": "职称"})
-    phone = fields.String(allow_none=True, load_default=None, validate=Length(min=5, max=32),
-                          metadata={"description": "手机"})
-    email = fields.String(allow_none=True, load_default=None, validate=[Length(max=254), Email()],
-                          metadata={"description": "邮箱"})
+    phone = fields.String(
+        allow_none=True, load_default=None, validate=Length(min=5, max=32), metadata={"description": "手机"}
+    )
+    email = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=[Length(max=254), Email()],
+        metadata={"description": "邮箱"},
+    )
 
 
 class ExpertPatch(Schema):
@@ -59,7 +84,9 @@ class ExpertOut(Schema):
     senior = fields.Boolean()
     interests = fields.List(fields.String())
     busy = fields.List(fields.List(fields.String()))
-    load_ = fields.Integer(data_key="load", attribute="load", metadata={"description": "本年度评审次数（含已有记录）"})
+    load_ = fields.Integer(
+        data_key="load", attribute="load", metadata={"description": "本年度评审次数（含已有记录）"}
+    )
     max_load = fields.Integer(allow_none=True)
     title = fields.String()
     phone = fields.String(allow_none=True)

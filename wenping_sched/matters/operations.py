@@ -14,8 +14,9 @@ from ..operations import OperationError
 from ..timeutil import iso_local
 
 
-def matters_query(user: User, county: str | None = None, category: str | None = None,
-                  stage: int | None = None) -> Select[Matter]:
+def matters_query(
+    user: User, county: str | None = None, category: str | None = None, stage: int | None = None
+) -> Select[Matter]:
     stmt = select(Matter).order_by(Matter.id.desc())
     if not user.is_city:
         stmt = stmt.where(Matter.county == user.scope)
@@ -31,7 +32,9 @@ def matters_query(user: User, county: str | None = None, category: str | None = 
 def create_matter(user: User, data: dict[str, Any]) -> Matter:
     county = data.get("county")
     if not user.is_city and county != user.scope:
-        raise OperationError(_("县区协调员只能登记本县区的事项"), 403, {"county": _("只能是 %(c)s", c=user.scope)})
+        raise OperationError(
+            _("县区协调员只能登记本县区的事项"), 403, {"county": _("只能是 %(c)s", c=user.scope)}
+        )
     matter = Matter(
         title=data["title"].strip(),
         category=data["category"],
@@ -50,8 +53,16 @@ def create_matter(user: User, data: dict[str, Any]) -> Matter:
 
 
 def update_matter(user: User, matter: Matter, data: dict[str, Any]) -> Matter:
-    for key in ("title", "category", "responsible_department", "related_organisations", "description",
-                "stage", "risk_level", "notes"):
+    for key in (
+        "title",
+        "category",
+        "responsible_department",
+        "related_organisations",
+        "description",
+        "stage",
+        "risk_level",
+        "notes",
+    ):
         if key in data:
             setattr(matter, key, data[key])
     audit.record("matter.update", user, target=f"matter:{matter.id}", fields=sorted(data))

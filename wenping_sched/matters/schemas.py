@@ -7,17 +7,30 @@ from ..models import CATEGORIES, COUNTIES, RISK_LEVELS
 
 
 class MatterIn(Schema):
-    title = fields.String(required=True, validate=Length(min=1, max=200), metadata={"description": "事项名称"})
-    category = fields.String(required=True, validate=OneOf(CATEGORIES),
-                             metadata={"description": "七类重点事项之一或 其他"})
-    county = fields.String(load_default=None, allow_none=True, validate=OneOf(COUNTIES),
-                           metadata={"description": "所属县区；市级事项为空"})
-    responsible_department = fields.String(required=True, validate=Length(min=1, max=128),
-                                           metadata={"description": "评估主体/责任主体"})
-    related_organisations = fields.List(fields.String(validate=Length(min=1, max=128)), load_default=list,
-                                        metadata={"description": "相关单位（专家回避）"})
+    title = fields.String(
+        required=True, validate=Length(min=1, max=200), metadata={"description": "事项名称"}
+    )
+    category = fields.String(
+        required=True, validate=OneOf(CATEGORIES), metadata={"description": "七类重点事项之一或 其他"}
+    )
+    county = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=OneOf(COUNTIES),
+        metadata={"description": "所属县区；市级事项为空"},
+    )
+    responsible_department = fields.String(
+        required=True, validate=Length(min=1, max=128), metadata={"description": "评估主体/责任主体"}
+    )
+    related_organisations = fields.List(
+        fields.String(validate=Length(min=1, max=128)),
+        load_default=list,
+        metadata={"description": "相关单位（专家回避）"},
+    )
     description = fields.String(load_default="", validate=Length(max=5000))
-    stage = fields.Integer(load_default=1, validate=Range(min=1, max=7), metadata={"description": "评估步骤 1–7"})
+    stage = fields.Integer(
+        load_default=1, validate=Range(min=1, max=7), metadata={"description": "评估步骤 1–7"}
+    )
     risk_level = fields.String(load_default=None, allow_none=True, validate=OneOf(RISK_LEVELS))
 
 

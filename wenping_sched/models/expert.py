@@ -56,7 +56,9 @@ class Expert(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     pool: Mapped[Pool] = relationship(lazy="joined")
-    sectors: Mapped[list[Sector]] = relationship(secondary=expert_sector, lazy="selectin", order_by=Sector.sort_order)
+    sectors: Mapped[list[Sector]] = relationship(
+        secondary=expert_sector, lazy="selectin", order_by=Sector.sort_order
+    )
     busy: Mapped[list[ExpertBusy]] = relationship(
         back_populates="expert", cascade="all, delete-orphan", order_by="ExpertBusy.start"
     )

@@ -63,4 +63,3 @@ class Matter(Base):
     @property
     def conflicts(self) -> list[str]:
         return [self.responsible_department, *self.related_organisations]
-

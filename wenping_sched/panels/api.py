@@ -37,10 +37,12 @@ def get_visible_panel(panel_id: int) -> Panel:
 @bp.auth_required(token_auth)
 @bp.input(PanelRequestIn, arg_name="body")
 @bp.output(PanelOut, status_code=201)
-@bp.doc(summary="为事项随机抽取评审组（提议）",
-        description="专家库与回避单位取自事项：先本县区专家库，再市级专家库；回避事项的责任主体与相关单位。"
-                    "无法组成时返回 422 和求解器给出的原因（error.reasons）。",
-        responses=[400, 401, 403, 404, 422])
+@bp.doc(
+    summary="为事项随机抽取评审组（提议）",
+    description="专家库与回避单位取自事项：先本县区专家库，再市级专家库；回避事项的责任主体与相关单位。"
+    "无法组成时返回 422 和求解器给出的原因（error.reasons）。",
+    responses=[400, 401, 403, 404, 422],
+)
 def propose(matter_id: int, body: dict[str, Any]) -> Any:
     user = require_coordinator()
     matter = get_visible_matter(matter_id)

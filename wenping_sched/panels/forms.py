@@ -9,13 +9,19 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 
 
 class PanelRequestForm(FlaskForm):
-    size = IntegerField(_l("评审组人数"), default=5, validators=[InputRequired(_l("请填写人数")), NumberRange(1, 50)])
+    size = IntegerField(
+        _l("评审组人数"), default=5, validators=[InputRequired(_l("请填写人数")), NumberRange(1, 50)]
+    )
     min_senior = IntegerField(_l("高级职称至少"), default=1, validators=[InputRequired(), NumberRange(0, 50)])
-    window_start = DateTimeLocalField(_l("最早开始"), format="%Y-%m-%dT%H:%M",
-                                      validators=[DataRequired(_l("请填写时间窗口"))])
-    window_end = DateTimeLocalField(_l("最晚结束"), format="%Y-%m-%dT%H:%M",
-                                    validators=[DataRequired(_l("请填写时间窗口"))])
-    duration_minutes = IntegerField(_l("会议时长（分钟）"), default=180, validators=[InputRequired(), NumberRange(30, 600)])
+    window_start = DateTimeLocalField(
+        _l("最早开始"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(_l("请填写时间窗口"))]
+    )
+    window_end = DateTimeLocalField(
+        _l("最晚结束"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(_l("请填写时间窗口"))]
+    )
+    duration_minutes = IntegerField(
+        _l("会议时长（分钟）"), default=180, validators=[InputRequired(), NumberRange(30, 600)]
+    )
     location = StringField(_l("地点"), validators=[Optional()])
     seed = IntegerField(_l("随机种子（可不填）"), validators=[Optional(), NumberRange(0, 2**31 - 1)])
 

@@ -30,7 +30,9 @@ def _check_request(data: dict[str, Any]) -> None:
     fields: dict[str, str] = {}
     seats = data.get("seats") or {}
     if sum(seats.values()) > data["size"]:
-        fields["seats"] = _("各领域席位之和（%(n)d）不能超过评审组人数（%(s)d）", n=sum(seats.values()), s=data["size"])
+        fields["seats"] = _(
+            "各领域席位之和（%(n)d）不能超过评审组人数（%(s)d）", n=sum(seats.values()), s=data["size"]
+        )
     known = set(db.session.scalars(select(Sector.name).where(Sector.active.is_(True))))
     unknown = [s for s in seats if s not in known]
     if unknown:
@@ -55,8 +57,9 @@ def _instance_error(e: InstanceError) -> OperationError:
     return OperationError(_("请求数据不符合规则：") + "；".join(fields.values()), 422, fields)
 
 
-def _room_busy(location: str, window: tuple[datetime, datetime],
-               panel_id: int | None = None) -> tuple[tuple[datetime, datetime], ...]:
+def _room_busy(
+    location: str, window: tuple[datetime, datetime], panel_id: int | None = None
+) -> tuple[tuple[datetime, datetime], ...]:
     from ..meetings.scheduling import room_busy
 
     if not location:
@@ -94,7 +97,9 @@ def _record(panel: Panel, outcome: solving.DrawOutcome, user: User | None, kind:
         pools=list(outcome.instance["panels"][0]["pools"]),
         eligible_count=outcome.eligible_count,
         avoided=outcome.avoided,
-        drawn=[{"expert_id": int(e), "name": names[int(e)], "seat": seat_of.get(e)} for e in assignment.experts],
+        drawn=[
+            {"expert_id": int(e), "name": names[int(e)], "seat": seat_of.get(e)} for e in assignment.experts
+        ],
         instance=outcome.instance,
         solution=outcome.solution,
     )
@@ -112,8 +117,12 @@ def propose_panel(user: User, matter: Matter, data: dict[str, Any]) -> Panel:
     except InstanceError as e:
         raise _instance_error(e) from e
     if outcome.parsed.unfilled:
-        audit.record("panel.draw_failed", user, target=f"matter:{matter.id}",
-                     reasons=[r.code for u in outcome.parsed.unfilled for r in u.reasons])
+        audit.record(
+            "panel.draw_failed",
+            user,
+            target=f"matter:{matter.id}",
+            reasons=[r.code for u in outcome.parsed.unfilled for r in u.reasons],
+        )
         raise _unfilled_error(outcome.parsed)
     [assignment] = outcome.parsed.panels
     start, end = data["window"]
@@ -139,10 +148,18 @@ def propose_panel(user: User, matter: Matter, data: dict[str, Any]) -> Panel:
     record = _record(panel, outcome, user, "draw")
     seat_of = {eid: sector for sector, ids in assignment.seats for eid in ids}
     for eid in assignment.experts:
-        panel.members.append(PanelMember(expert_id=int(eid), seat=seat_of.get(eid), state="proposed", draw=record))
+        panel.members.append(
+            PanelMember(expert_id=int(eid), seat=seat_of.get(eid), state="proposed", draw=record)
+        )
     db.session.flush()
-    audit.record("panel.draw", user, target=f"panel:{panel.id}", matter=matter.id, seed=panel.seed,
-                 members=[int(e) for e in assignment.experts])
+    audit.record(
+        "panel.draw",
+        user,
+        target=f"panel:{panel.id}",
+        matter=matter.id,
+        seed=panel.seed,
+        members=[int(e) for e in assignment.experts],
+    )
     return panel
 
 
@@ -186,7 +203,7 @@ def redraw_request(panel: Panel) -> solving.PanelRequest:
 
 
 def redraw(user: User | None, panel: Panel) -> list[PanelMember]:
-    """补抽: keep every member still on the panel, exclude decliners, fill the empty seats at the same time."""
+    """补抽: keep the members still on the panel, exclude decliners, fill the empty seats at the same time."""
     if panel.status in ("cancelled",) or panel.start is None or panel.end is None:
         raise OperationError(_("该评审组已取消，不能补抽"), 409)
     keep = active_members(panel)
@@ -196,8 +213,12 @@ def redraw(user: User | None, panel: Panel) -> list[PanelMember]:
     locking.lock_pools(request.pools)
     outcome = solving.draw_panel(request, panel_id=str(panel.id), ignore_panel_id=panel.id)
     if outcome.parsed.unfilled:
-        audit.record("panel.redraw_failed", user, target=f"panel:{panel.id}",
-                     reasons=[r.code for u in outcome.parsed.unfilled for r in u.reasons])
+        audit.record(
+            "panel.redraw_failed",
+            user,
+            target=f"panel:{panel.id}",
+            reasons=[r.code for u in outcome.parsed.unfilled for r in u.reasons],
+        )
         raise _unfilled_error(outcome.parsed)
     [assignment] = outcome.parsed.panels
     record = _record(panel, outcome, user, "redraw")
@@ -213,8 +234,9 @@ def redraw(user: User | None, panel: Panel) -> list[PanelMember]:
             panel.members.append(member)
             added.append(member)
     db.session.flush()
-    audit.record("panel.redraw", user, target=f"panel:{panel.id}", seed=record.seed,
-                 added=[m.expert_id for m in added])
+    audit.record(
+        "panel.redraw", user, target=f"panel:{panel.id}", seed=record.seed, added=[m.expert_id for m in added]
+    )
     if state == "pending":
         notifications.notify_panel_invited(panel, added)
     return added
@@ -232,8 +254,13 @@ def reschedule(user: User, panel: Panel, window: tuple[datetime, datetime]) -> P
     data["exclude"] = []
     _check_request(data)
     locking.lock_pools(panel.matter.pools)
-    request = _request_for(panel.matter, data, fixed=tuple(m.expert_id for m in members), seed=panel.seed,
-                           room_busy=_room_busy(panel.location, window, panel.id))
+    request = _request_for(
+        panel.matter,
+        data,
+        fixed=tuple(m.expert_id for m in members),
+        seed=panel.seed,
+        room_busy=_room_busy(panel.location, window, panel.id),
+    )
     try:
         outcome = solving.draw_panel(request, panel_id=str(panel.id), ignore_panel_id=panel.id)
     except InstanceError as e:

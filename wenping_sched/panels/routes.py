@@ -41,7 +41,9 @@ def _visible_panel(panel_id: int) -> Panel:
 @coordinator_required
 def new(matter_id: int) -> str | Response:
     matter = _visible_matter(matter_id)
-    sectors = list(db.session.scalars(select(Sector.name).where(Sector.active.is_(True)).order_by(Sector.sort_order)))
+    sectors = list(
+        db.session.scalars(select(Sector.name).where(Sector.active.is_(True)).order_by(Sector.sort_order))
+    )
     form = PanelRequestForm()
     if request.method == "GET":
         start = (local_now() + timedelta(days=7)).replace(hour=8, minute=30, second=0, microsecond=0)
@@ -55,7 +57,7 @@ def new(matter_id: int) -> str | Response:
             "size": form.size.data,
             "seats": seats,
             "min_senior": form.min_senior.data,
-            "window": (form.window_start.data.replace(tzinfo=tz), form.window_end.data.replace(tzinfo=tz)),  # type: ignore[union-attr]
+            "window": (form.window_start.data.replace(tzinfo=tz), form.window_end.data.replace(tzinfo=tz)),
             "duration_minutes": form.duration_minutes.data,
             "location": form.location.data or "",
             "seed": form.seed.data,
@@ -72,8 +74,15 @@ def new(matter_id: int) -> str | Response:
             return redirect(url_for("panels.detail", panel_id=panel.id))
     if seat_error:
         flash(seat_error, "error")
-    return render_template("panels/new.html", matter=matter, form=form, sectors=sectors,
-                           seat_field_name=seat_field_name, posted=request.form, reasons=reasons)
+    return render_template(
+        "panels/new.html",
+        matter=matter,
+        form=form,
+        sectors=sectors,
+        seat_field_name=seat_field_name,
+        posted=request.form,
+        reasons=reasons,
+    )
 
 
 def _why_eligible(expert: Expert, seat: str | None, pools: list[str]) -> str:
@@ -101,7 +110,9 @@ def detail(panel_id: int) -> str:
 @coordinator_required
 def confirm(panel_id: int) -> Response:
     panel = _visible_panel(panel_id)
-    commit_or_flash(lambda: operations.confirm_panel(current_user, panel), _("评审组已确认，邀请已进入发送队列"))
+    commit_or_flash(
+        lambda: operations.confirm_panel(current_user, panel), _("评审组已确认，邀请已进入发送队列")
+    )
     return redirect(url_for("panels.detail", panel_id=panel_id))
 
 

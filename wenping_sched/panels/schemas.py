@@ -7,19 +7,42 @@ from ..fields import Interval
 
 
 class PanelRequestIn(Schema):
-    size = fields.Integer(required=True, validate=Range(min=1, max=50), metadata={"description": "评审组人数"})
-    seats = fields.Dict(keys=fields.String(validate=Length(min=1, max=32)), values=fields.Integer(validate=Range(min=0)),
-                        load_default=dict, metadata={"description": "各专业领域席位，如 {\"法律\": 1}"})
-    min_senior = fields.Integer(load_default=1, validate=Range(min=0), metadata={"description": "高级职称至少人数"})
+    size = fields.Integer(
+        required=True, validate=Range(min=1, max=50), metadata={"description": "评审组人数"}
+    )
+    seats = fields.Dict(
+        keys=fields.String(validate=Length(min=1, max=32)),
+        values=fields.Integer(validate=Range(min=0)),
+        load_default=dict,
+        metadata={"description": '各专业领域席位，如 {"法律": 1}'},
+    )
+    min_senior = fields.Integer(
+        load_default=1, validate=Range(min=0), metadata={"description": "高级职称至少人数"}
+    )
     window = Interval(required=True, metadata={"description": "可开会的时间窗口 [开始, 结束]"})
-    duration_minutes = fields.Integer(required=True, validate=Range(min=1, max=600), metadata={"description": "会议时长（分钟）"})
+    duration_minutes = fields.Integer(
+        required=True, validate=Range(min=1, max=600), metadata={"description": "会议时长（分钟）"}
+    )
     location = fields.String(load_default="", validate=Length(max=128), metadata={"description": "地点"})
-    seed = fields.Integer(load_default=None, allow_none=True, validate=Range(min=0, max=2**31 - 1),
-                          metadata={"description": "随机种子；不填则由系统生成并记录"})
+    seed = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=Range(min=0, max=2**31 - 1),
+        metadata={"description": "随机种子；不填则由系统生成并记录"},
+    )
     # data_key: a field called "exclude" would shadow Schema.exclude.
-    exclude_ = fields.List(fields.Integer(), data_key="exclude", attribute="exclude", load_default=list, metadata={"description": "协调员指定回避的专家编号"})
-    conflicts = fields.List(fields.String(validate=Length(min=1, max=128)), load_default=list,
-                            metadata={"description": "事项之外需回避的单位"})
+    exclude_ = fields.List(
+        fields.Integer(),
+        data_key="exclude",
+        attribute="exclude",
+        load_default=list,
+        metadata={"description": "协调员指定回避的专家编号"},
+    )
+    conflicts = fields.List(
+        fields.String(validate=Length(min=1, max=128)),
+        load_default=list,
+        metadata={"description": "事项之外需回避的单位"},
+    )
 
 
 class RescheduleIn(Schema):
@@ -45,4 +68,6 @@ class PanelOut(Schema):
     seats = fields.Dict(keys=fields.String(), values=fields.List(fields.Integer()))
     members = fields.List(fields.Nested(MemberOut))
     draws = fields.List(fields.Integer(), metadata={"description": "抽取记录编号"})
-    warnings = fields.List(fields.Dict(), metadata={"description": "求解器的提示，如 calendar_unknown（该年放假安排尚未录入）"})
+    warnings = fields.List(
+        fields.Dict(), metadata={"description": "求解器的提示，如 calendar_unknown（该年放假安排尚未录入）"}
+    )
