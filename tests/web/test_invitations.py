@@ -585,3 +585,31 @@ def test_without_a_mail_server_the_outbox_page_shows_what_would_have_been_sent(
 def test_outbox_page_is_for_coordinators(client, make_user, login, expert_factory):
     login(make_user(role="expert", expert_id=expert_factory().id))
     assert client.get("/outbox").status_code == 403
+
+
+def test_the_rsvp_page_follows_every_change(client, mail_app, smtp, make_user, auth_headers, city):
+    """The page is served from a cache after the first view: answers, a new time and a
+    cancellation must all show at once."""
+    from wenping_sched.timeutil import fmt_local
+
+    headers = auth_headers(make_user())
+    panel = propose_and_confirm(client, headers, city["matter"])
+    deliver()
+    link = rsvp_link(smtp.received[0])
+    first = client.get(link).get_data(as_text=True)
+    assert first == client.get(link).get_data(as_text=True)
+    assert "尚未答复" in first
+
+    client.post(link, data={"response": "accept"})
+    assert "已接受" in client.get(link).get_data(as_text=True)
+
+    moved = client.post(
+        f"/api/v1/panels/{panel['id']}/reschedule",
+        json={"window": future_window(weeks_ahead=6)},
+        headers=headers,
+    ).get_json()
+    new_time = fmt_local(datetime.fromisoformat(moved["start"]))
+    assert new_time not in first and new_time in client.get(link).get_data(as_text=True)
+
+    client.post(f"/api/v1/panels/{panel['id']}/cancel", headers=headers)
+    assert "已取消" in client.get(link).get_data(as_text=True)

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from ..auth.routes import coordinator_required
@@ -20,6 +21,7 @@ from . import operations, queries
 from .forms import ExpertFilterForm, ExpertForm, ImportForm, active_sectors, maintainable_pools
 
 bp = Blueprint("experts", __name__)
+PAGE_SIZE = 50
 
 # The template's columns, in the order the importer documents them, with one example row.
 TEMPLATE_HEADERS = (
@@ -77,8 +79,12 @@ def pools() -> str:
     user = _user()
     counts = queries.pool_counts(user)
     form = ExpertFilterForm(request.args).setup([p for p, _n, _s in counts], active_sectors())
-    # cast: experts_query() is annotated Select[tuple[Expert]], but scalars() yields experts.
-    experts = cast(list[Expert], list(db.session.scalars(queries.experts_query(user, **form.query_args()))))
+    # A page at a time: a coordinator scans a list, and the whole city is 300 experts.
+    stmt = queries.experts_query(user, **form.query_args())
+    total = int(db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    experts = list(db.session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
     loads = queries.year_loads(experts)
     return render_template(
         "experts/pools.html",
@@ -89,6 +95,10 @@ def pools() -> str:
         peak=max(loads.values(), default=0),
         charts=queries.pool_loads(user, form.pool.data or None),
         current_pool=form.pool.data or "",
+        total=total,
+        page=page,
+        pages=pages,
+        page_args={k: v for k, v in request.args.items() if k != "page"},
     )
 
 

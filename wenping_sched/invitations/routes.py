@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 import email
+import threading
+from collections import OrderedDict
+from datetime import datetime
 from email import policy
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 
 from ..auth.routes import coordinator_required
 from ..extensions import db
-from ..models import Contact, Expert, Matter, Panel
+from ..models import Contact, Expert, Matter, Panel, utcnow
 from ..models.outbox import Invitation, OutboxMessage
 from ..operations import OperationError
 from . import ical, outbox, rsvp
@@ -43,14 +58,64 @@ def _page(invitation: Invitation, info: Any, **extra: Any) -> str:
     )
 
 
+# Rendered RSVP pages by the invitation's state: every mail client, scanner and phone opening
+# the same link gets the page from here after one primary-key read. Any change a page shows
+# (an answer, a new time or place, a cancellation) changes the key: answers write the
+# invitation, and every change of the meeting raises SEQUENCE on each invitation it re-sends.
+_page_cache: OrderedDict[tuple[Any, ...], tuple[str, datetime]] = OrderedDict()
+_page_cache_lock = threading.Lock()
+PAGE_CACHE_SIZE = 4096
+_STATE = (
+    Invitation.nonce,
+    Invitation.sequence,
+    Invitation.status,
+    Invitation.response,
+    Invitation.attendee,
+    Invitation.reason,
+    Invitation.declaration_at,
+    Invitation.answered_at,
+)
+
+
+def _cached_page(token: str) -> str | None:
+    try:
+        invitation_id, nonce = rsvp.parse_rsvp_token(token)
+    except rsvp.TokenError:
+        return None
+    row = db.session.execute(select(*_STATE).where(Invitation.id == invitation_id)).first()
+    if row is None or row[0] != nonce:
+        return None
+    key = (invitation_id, *row, str(get_locale()))
+    with _page_cache_lock:
+        hit = _page_cache.get(key)
+        if hit is not None:
+            _page_cache.move_to_end(key)
+    if hit is None or hit[1] <= utcnow():
+        return None
+    return hit[0]
+
+
+def _remember_page(invitation: Invitation, html: str, end: datetime) -> None:
+    key = (invitation.id, *(getattr(invitation, c.key) for c in _STATE), str(get_locale()))
+    with _page_cache_lock:
+        _page_cache[key] = (html, end)
+        while len(_page_cache) > PAGE_CACHE_SIZE:
+            _page_cache.popitem(last=False)
+
+
 @bp.get("/rsvp/<token>")
 def rsvp_page(token: str) -> Any:
     """Show the meeting and two buttons; a GET never records anything (mail scanners follow links)."""
-    try:
-        invitation, info = rsvp.load_invitation(token)
-    except rsvp.TokenError as e:
-        return _token_failure(e)
-    response = Response(_page(invitation, info))
+    html = None if session.get("_flashes") else _cached_page(token)
+    if html is None:
+        try:
+            invitation, info = rsvp.load_invitation(token)
+        except rsvp.TokenError as e:
+            return _token_failure(e)
+        html = _page(invitation, info)
+        if not session.get("_flashes"):
+            _remember_page(invitation, html, info.end)
+    response = Response(html)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

@@ -63,13 +63,19 @@ def feed_url(person_type: str, person_id: int) -> str:
     return f"{base_url()}/calendar/{feed_token(person_type, person_id)}.ics"
 
 
-def load_invitation(token: str) -> tuple[Invitation, EventInfo]:
-    """The invitation a token names; 404 when forged or revoked, 410 once the meeting is over."""
+def parse_rsvp_token(token: str) -> tuple[int, str]:
+    """The invitation id and nonce a token names; TokenError(404) when it is forged."""
     try:
         invitation_id, nonce = _serializer(RSVP_SALT).loads(token)
+        return int(invitation_id), str(nonce)
     except (BadSignature, ValueError, TypeError) as e:
         raise TokenError(404, _("链接无效：请使用邀请邮件中的完整链接")) from e
-    invitation = db.session.get(Invitation, int(invitation_id))
+
+
+def load_invitation(token: str) -> tuple[Invitation, EventInfo]:
+    """The invitation a token names; 404 when forged or revoked, 410 once the meeting is over."""
+    invitation_id, nonce = parse_rsvp_token(token)
+    invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or invitation.nonce != nonce:
         raise TokenError(404, _("链接无效或已被新的邀请取代"))
     info = load_event(invitation.subject_type, invitation.subject_id)
