@@ -1,11 +1,12 @@
 """Load: the RSVP page and the pools page under 50 concurrent clients, next to a bare Flask handler.
 
-    python -m bench.load [--duration 10] [--connections 50] [--workers 4] [--postgres URL]
+    python -m bench.load [--duration 10] [--connections 50] [--workers 3] [--threads 1] [--postgres URL]
 
 Builds the demo city in a fresh SQLite database in a temporary folder (or in the PostgreSQL
 database given), confirms one panel to get a real invitation and its signed RSVP token, and
 makes a logged-in session cookie for a city coordinator. Then it serves the app with gunicorn
-(``--workers`` gthread workers on 127.0.0.1) and runs wrk for ``--duration`` seconds each
+(``--workers`` gthread workers of ``--threads`` threads on 127.0.0.1; one thread each
+by default, since the work is CPU-bound Python on two cores) and runs wrk for ``--duration`` seconds each
 against GET /rsvp/TOKEN and GET /pools; then serves ``bench.bare_app`` with the same gunicorn
 settings and runs wrk against it. Prints requests/s and p99 latency and writes
 bench/results-load.md. Every server is stopped at the end; nothing listens beyond 127.0.0.1.
@@ -180,8 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=50)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument(
         "--postgres", help="a PostgreSQL URL to use instead of a fresh SQLite file (it is emptied)"
     )

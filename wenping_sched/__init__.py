@@ -42,6 +42,12 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     app.config.update(config_module.from_environment(instance_path))
     if config:
         app.config.update(config)
+    # A server database can drop connections (restarts, failovers): test each before use.
+    # An SQLite file cannot, and the ping would double the cost of the cheapest reads.
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS",
+        {"pool_pre_ping": not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite")},
+    )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     if app.config.get("PROXY_FIX"):
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -41,7 +41,6 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": _normalise_db_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BASE_URL": base_url,
         "MAIL_SERVER": mail_server,
         "MAIL_PORT": int(env("WENPING_MAIL_PORT") or 25),
