@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: demo test setup lint bench
+.PHONY: demo test setup system-deps bench
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -11,8 +11,10 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-# Also the Debian packages the browser tests need (chromium, fonts-noto-cjk): installed when root.
 setup: $(BIN)/.installed
+
+# The Debian packages the browser tests need (chromium, fonts-noto-cjk): installed when root.
+system-deps:
 	./scripts/system-deps
 
 # Sets up, creates the SQLite database, loads the demo city and serves it on http://127.0.0.1:5000
@@ -23,12 +25,16 @@ demo: setup
 
 # Sets up and runs every check CI runs: ruff, mypy, pytest (SQLite; PostgreSQL too when
 # WENPING_TEST_DATABASE_URL is set).
-test: setup
+test: setup system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 
+# Every benchmark, each printing its ratios to a baseline measured in the same run.
 bench: setup
 	$(BIN)/python -m bench.panels
 	$(BIN)/python -m bench.meetings
+	$(BIN)/python -m bench.panel_requests
+	$(BIN)/python -m bench.invitations
+	$(BIN)/python -m bench.load

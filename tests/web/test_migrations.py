@@ -56,3 +56,24 @@ def test_migrations_import_no_app_code():
     versions = Path(__file__).resolve().parents[2] / "wenping_sched" / "migrations" / "versions"
     for script in versions.glob("*.py"):
         assert "wenping_sched" not in script.read_text(encoding="utf-8"), script.name
+
+
+def test_init_db_makes_the_audit_log_append_only(empty_app):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DatabaseError
+
+    from wenping_sched.extensions import db
+
+    assert empty_app.test_cli_runner().invoke(main, args=["init-db"]).exit_code == 0
+    db.session.execute(
+        text(
+            "INSERT INTO audit_log (at, username, action, target, detail, ip) "
+            "VALUES (CURRENT_TIMESTAMP, '', 'probe', '', '{}', '')"
+        )
+    )
+    db.session.commit()
+    for statement in ("UPDATE audit_log SET action = 'tampered'", "DELETE FROM audit_log"):
+        with pytest.raises(DatabaseError):
+            db.session.execute(text(statement))
+        db.session.rollback()
+    assert db.session.execute(text("SELECT action FROM audit_log")).scalar_one() == "probe"
