@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
+from flask_babel import gettext as _
 
 from .extensions import db
 
@@ -62,11 +63,27 @@ def demo_data() -> None:
 
     result = load_demo_data()
     result.update(load_demo_activity())
-    for key, value in result.items():
-        if key != "logins":
-            click.echo(f"{key}: {value}")
+    click.echo(
+        _(
+            "演示城市：专家库 %(pools)d 个，专家 %(experts)d 名（本次新增 %(new)d 名），"
+            "成员单位 %(departments)d 个，联络人 %(contacts)d 名，"
+            "会议室 %(rooms)d 间，重大事项 %(matters)d 项；"
+            "新抽取评审组 %(panels)d 个，新召集联席会议 %(meetings)d 次。",
+            pools=result["pools"],
+            experts=result["experts"],
+            new=result["experts_created"],
+            departments=result["departments"],
+            contacts=result["contacts"],
+            rooms=result["rooms"],
+            matters=result["matters"],
+            panels=result["panels_created"],
+            meetings=result["meetings_created"],
+        )
+    )
     for username, password, description in result.get("logins", []):
-        click.echo(f"演示账号 {username} / {password}（{description}）")
+        click.echo(_("演示账号 %(u)s / %(p)s（%(d)s）", u=username, p=password, d=description))
+    base_url = current_app.config["BASE_URL"]
+    click.echo(_("启动后在浏览器打开 %(url)s/ 登录。", url=base_url))
 
 
 @main.group("users")
