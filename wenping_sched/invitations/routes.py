@@ -24,7 +24,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select, text
+from sqlalchemy import or_, select
 
 from ..auth.routes import coordinator_required
 from ..extensions import db
@@ -65,19 +65,34 @@ def _page(invitation: Invitation, info: Any, **extra: Any) -> str:
 _page_cache: OrderedDict[tuple[Any, ...], tuple[str, datetime]] = OrderedDict()
 _page_cache_lock = threading.Lock()
 PAGE_CACHE_SIZE = 4096
-# Plain SQL on purpose: this read runs on every view of every link, and building the ORM
-# statement cost more than the read itself.
-_STATE = text(
+# Plain SQL on a raw pooled connection, on purpose: this read runs on every view of every link,
+# and building and compiling a statement cost more than the read itself. The key only has to
+# be the same for the same state, so the driver's raw values do.
+_STATE_SQL = (
     "SELECT nonce, sequence, status, response, attendee, reason, declaration_at, answered_at "
-    "FROM invitation WHERE id = :id"
+    "FROM invitation WHERE id = {}"
 )
 
 
 def _state_key(invitation_id: int) -> tuple[Any, ...] | None:
-    # A bare connection, not the ORM session: nothing is loaded, nothing is written.
-    with db.engine.connect() as conn:
-        row = conn.execute(_STATE, {"id": invitation_id}).first()
-    return None if row is None else (invitation_id, *row, str(get_locale()))
+    engine = db.engine
+    marker = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+    conn = engine.raw_connection()
+    try:
+        cursor = conn.cursor()
+        cursor.execute(_STATE_SQL.format(marker), (invitation_id,))
+        row = cursor.fetchone()
+        cursor.close()
+    finally:
+        conn.close()  # back to the pool
+    return None if row is None else (invitation_id, *row, _locale_key())
+
+
+def _locale_key() -> str:
+    # Without a locale selector every page is in the default locale: no need to parse it per view.
+    if current_app.extensions["babel"].locale_selector is None:
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    return str(get_locale())
 
 
 def _cached_page(token: str) -> str | None:

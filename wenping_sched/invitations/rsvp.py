@@ -7,6 +7,7 @@ meeting is over. Recording an answer lives here too, with the redraw a decline s
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +37,13 @@ class TokenError(Exception):
 
 
 def _serializer(salt: str) -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=salt)
+    return _serializer_for(current_app.config["SECRET_KEY"], salt)
+
+
+@functools.lru_cache(maxsize=16)
+def _serializer_for(secret: str, salt: str) -> URLSafeSerializer:
+    # One per key and salt: every view of every RSVP link checks a signature.
+    return URLSafeSerializer(secret, salt=salt)
 
 
 def base_url() -> str:
