@@ -29,6 +29,7 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import Table, bindparam, event, func, select, update
 from sqlalchemy.orm import Session
 
+from ..background import InProcessRunner, runner
 from ..extensions import db
 from ..models.outbox import OutboxMessage
 from ..models.types import utcnow
@@ -375,63 +376,14 @@ def deliver_all(now: datetime | None = None, limit: int = 200) -> DeliveryReport
 # --- starting delivery after a commit -------------------------------------------------------
 
 
-class _InProcess:
+def _deliver_and_say_when_next() -> datetime | None:
+    deliver_all()
+    return next_due()
+
+
+def _state(app: Flask) -> InProcessRunner:
     """One delivery thread per app at a time; a timer wakes it for the next retry."""
-
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        self.lock = threading.Lock()
-        self.thread: threading.Thread | None = None
-        self.again = False
-        self.timer: threading.Timer | None = None
-
-    def kick(self) -> None:
-        with self.lock:
-            if self.thread is not None and self.thread.is_alive():
-                self.again = True
-                return
-            self.again = False
-            self.thread = threading.Thread(target=self._run, name="wenping-outbox", daemon=True)
-            self.thread.start()
-
-    def _run(self) -> None:
-        while True:
-            with self.app.app_context():
-                try:
-                    deliver_all()
-                    due = next_due()
-                except Exception:  # a sender must not die silently in a thread; the rows stay queued
-                    log.exception("outbox delivery failed")
-                    due = None
-                finally:
-                    db.session.remove()
-            with self.lock:
-                if not self.again:
-                    self._schedule(due)
-                    return
-                self.again = False
-
-    def _schedule(self, due: datetime | None) -> None:
-        if due is None:
-            return
-        if self.timer is not None:
-            self.timer.cancel()
-        delay = max((due - utcnow()).total_seconds(), 0.0) + 0.5
-        self.timer = threading.Timer(delay, self.kick)
-        self.timer.daemon = True
-        self.timer.start()
-
-    def join(self, timeout: float | None = None) -> None:
-        thread = self.thread
-        if thread is not None:
-            thread.join(timeout)
-
-
-def _state(app: Flask) -> _InProcess:
-    state = app.extensions.get("wenping_outbox")
-    if state is None:
-        state = app.extensions["wenping_outbox"] = _InProcess(app)
-    return state
+    return runner(app, "wenping-outbox", _deliver_and_say_when_next)
 
 
 def kick(app: Flask) -> None:

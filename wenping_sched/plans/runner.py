@@ -4,12 +4,12 @@ else one background thread per app that solves queued plans one after another.""
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
 from flask import Flask, has_app_context
 from sqlalchemy import select
 
+from ..background import InProcessRunner, runner
 from ..extensions import db
 from ..models import Plan
 
@@ -29,48 +29,13 @@ def queue(app: Flask) -> Any:
     return Queue(queue_name(app), connection=Redis.from_url(app.config["QUEUE_URL"]))
 
 
-class _InProcess:
+def _run_all() -> None:
+    run_queued()
+
+
+def _state(app: Flask) -> InProcessRunner:
     """One solving thread per app: it takes every queued plan, oldest first, then stops."""
-
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        self.lock = threading.Lock()
-        self.thread: threading.Thread | None = None
-        self.again = False
-
-    def kick(self) -> None:
-        with self.lock:
-            if self.thread is not None and self.thread.is_alive():
-                self.again = True
-                return
-            self.again = False
-            self.thread = threading.Thread(target=self._run, name="wenping-plans", daemon=True)
-            self.thread.start()
-
-    def _run(self) -> None:
-        while True:
-            with self.app.app_context():
-                try:
-                    run_queued()
-                except Exception:  # the plans stay queued; the next kick or the worker takes them
-                    log.exception("running plans failed")
-                finally:
-                    db.session.remove()
-            with self.lock:
-                if not self.again:
-                    return
-                self.again = False
-
-    def join(self, timeout: float | None = None) -> None:
-        if self.thread is not None:
-            self.thread.join(timeout)
-
-
-def _state(app: Flask) -> _InProcess:
-    state = app.extensions.get("wenping_plans")
-    if state is None:
-        state = app.extensions["wenping_plans"] = _InProcess(app)
-    return state
+    return runner(app, "wenping-plans", _run_all)
 
 
 def run_queued() -> int:
