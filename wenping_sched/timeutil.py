@@ -52,3 +52,8 @@ def fmt_local(value: datetime | None, with_weekday: bool = True) -> str:
     if with_weekday:
         text += f"（周{weekday}）"
     return f"{text}{v:%H:%M}"
+
+
+def fmt_local_time(value: datetime | None) -> str:
+    """08:30, in the app's timezone: the end of a meeting that starts the same day."""
+    return to_local(value).strftime("%H:%M") if value is not None else ""
