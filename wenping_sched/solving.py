@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 
-from solver.instance import PanelInstance, PanelSolution, ineligibility, panel_solution_to_json, parse_panels
+from solver.calendar import WorkCalendar
+from solver.instance import (
+    CalendarSpec,
+    PanelInstance,
+    PanelSolution,
+    ineligibility,
+    panel_solution_to_json,
+    parse_panels,
+)
 from solver.panels import solve_panels
 from solver.validate import validate_panels
 
@@ -70,6 +78,16 @@ def calendar_block() -> dict[str, Any]:
         "holidays": [d.isoformat() for d, kind in days if kind == "holiday"],
         "extra_workdays": [d.isoformat() for d, kind in days if kind == "workday"],
     }
+
+
+def work_calendar() -> WorkCalendar:
+    """The calendar the solvers use, for the app's own date arithmetic (e.g. reminders)."""
+    block = calendar_block()
+    spec = CalendarSpec(
+        holidays=frozenset(date.fromisoformat(d) for d in block["holidays"]),
+        extra_workdays=frozenset(date.fromisoformat(d) for d in block["extra_workdays"]),
+    )
+    return WorkCalendar(spec, str(local_tz()))
 
 
 def _commitments(

@@ -167,3 +167,64 @@ def test_with_a_queue_url_delivery_is_an_rq_job(
     SimpleWorker([queue], connection=connection).work(burst=True)
     assert len(smtp.received) == 2
     connection.close()
+
+
+def test_a_reminder_another_process_claimed_is_not_sent_again(
+    client, mail_app, smtp, make_user, auth_headers
+):
+    """Web processes and workers all look for reminders: one claims each with a conditional
+    UPDATE, and whoever loses the claim sends nothing."""
+    from sqlalchemy import update
+
+    from wenping_sched.extensions import db
+    from wenping_sched.invitations import notifications
+    from wenping_sched.models import JointMeeting
+    from wenping_sched.models.outbox import Invitation, OutboxMessage
+
+    add_contacts_with_mail()
+    meeting = schedule(client, auth_headers(make_user()))
+    row = db.session.get(JointMeeting, meeting["id"])
+    day_before = row.start - timedelta(days=1)
+    real_load_event = notifications.load_event
+
+    def another_process_claims_first(kind: str, subject_id: int) -> Any:
+        # Between our SELECT and our claim, another process reminds everybody.
+        db.session.execute(update(Invitation).values(reminded_at=day_before))
+        return real_load_event(kind, subject_id)
+
+    before = db.session.query(OutboxMessage).count()
+    notifications.load_event = another_process_claims_first
+    try:
+        assert notifications.send_meeting_reminders(now=day_before) == []
+    finally:
+        notifications.load_event = real_load_event
+    db.session.commit()
+    assert db.session.query(OutboxMessage).count() == before
+
+
+def test_web_processes_remind_without_a_worker(app, client, mail_app, smtp, make_user, auth_headers):
+    from wenping_sched.extensions import db
+    from wenping_sched.invitations import reminders
+    from wenping_sched.models import JointMeeting
+    from wenping_sched.models.outbox import Invitation
+
+    add_contacts_with_mail()
+    meeting = schedule(client, auth_headers(make_user()))
+    row = db.session.get(JointMeeting, meeting["id"])
+    assert row.start is not None
+    # The meeting is tomorrow from the point of view of the reminder run.
+    reminders._last["at"] = float("-inf")
+    app.config["REMINDERS_IN_PROCESS"] = True
+    from wenping_sched.invitations import notifications
+
+    real = notifications.send_meeting_reminders
+    notifications.send_meeting_reminders = lambda: real(now=row.start - timedelta(days=1))
+    try:
+        client.get("/login")
+        from wenping_sched.background import runner
+
+        runner(app, "wenping-reminders", lambda: None).join(10)
+    finally:
+        notifications.send_meeting_reminders = real
+    db.session.expire_all()
+    assert db.session.query(Invitation).filter(Invitation.reminded_at.is_not(None)).count() == 13

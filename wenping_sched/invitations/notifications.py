@@ -310,14 +310,18 @@ def notify_meeting_cancelled(meeting: JointMeeting) -> list[Invitation]:
 
 
 def send_meeting_reminders(now: datetime | None = None, workdays_before: int = 2) -> list[Invitation]:
-    """Remind departments that have not answered, once, from ``workdays_before`` workdays before."""
-    from solver.calendar import WorkCalendar
-    from solver.instance import CalendarSpec
+    """Remind departments that have not answered, once, from ``workdays_before`` workdays before.
+
+    Web processes and workers may all run this at once: each reminder is claimed with a
+    conditional UPDATE first, so exactly one of them sends it.
+    """
+    from sqlalchemy import update
 
     from ..models.types import utcnow
+    from ..solving import work_calendar
     from ..timeutil import to_local
 
-    calendar = WorkCalendar(CalendarSpec())
+    calendar = work_calendar()
     now = now or utcnow()
     today = to_local(now).date()
     sent = []
@@ -337,8 +341,17 @@ def send_meeting_reminders(now: datetime | None = None, workdays_before: int = 2
             day = day.fromordinal(day.toordinal() - 1)
             if calendar.is_workday(day):
                 workdays += 1
-        if workdays <= workdays_before:
-            _send(info, invitation, kind="reminder")
-            invitation.reminded_at = now
-            sent.append(invitation)
+        if workdays > workdays_before:
+            continue
+        claimed = db.session.execute(
+            update(Invitation)
+            .where(Invitation.id == invitation.id, Invitation.reminded_at.is_(None))
+            .values(reminded_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(claimed, "rowcount", 0) != 1:
+            continue  # another process took it
+        _send(info, invitation, kind="reminder")
+        invitation.reminded_at = now
+        sent.append(invitation)
     return sent
