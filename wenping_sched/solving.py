@@ -72,7 +72,13 @@ def _local_iso(value: datetime) -> str:
 
 def calendar_block() -> dict[str, Any]:
     """The instance's calendar: the statutory one plus the coordinators' holidays and make-up workdays."""
-    days = list(db.session.execute(select(CalendarDay.date, CalendarDay.kind).order_by(CalendarDay.date)))
+    from .calendar_admin.operations import entered_years, statute_knows
+
+    # A year the statute does not know counts as known only once coordinators have marked it
+    # entered: a half-entered year is planned Monday to Friday and flagged, never half-guessed.
+    entered = entered_years()
+    rows = db.session.execute(select(CalendarDay.date, CalendarDay.kind).order_by(CalendarDay.date))
+    days = [(d, kind) for d, kind in rows if d.year in entered or statute_knows(d.year)]
     return {
         "workdays": "cn",
         "holidays": [d.isoformat() for d, kind in days if kind == "holiday"],

@@ -170,3 +170,18 @@ def test_unknown_year_warns_then_entered_dates_are_used(
     [meeting] = solution.meetings
     assert meeting.start.date() == dt.date(2027, 1, 4)  # New Year's Day is off now; then the weekend
     assert "2027年放假安排尚未录入" not in client.get("/calendar").get_data(as_text=True)
+
+
+def test_a_half_entered_year_is_still_flagged_not_half_guessed(
+    client: Any, coordinator: Any, november_2026: None
+) -> None:
+    from wenping_sched.extensions import db
+    from wenping_sched.models import CalendarDay
+
+    _meeting_setup()
+    # One date typed in by hand, the year not marked entered: the solver must not take 2027 as known.
+    db.session.add(CalendarDay(date=dt.date(2027, 1, 1), kind="holiday", note="元旦"))
+    db.session.commit()
+    _, solution = _solve_2027()
+    assert [(w.code, w.year) for w in solution.warnings] == [("calendar_unknown", 2027)]
+    assert "2027年放假安排尚未录入" in client.get("/calendar").get_data(as_text=True)
