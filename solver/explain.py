@@ -167,6 +167,28 @@ def explain_panel(
                 (("needed", panel.min_senior), ("eligible", seniors)),
             )
         )
+    elif pd.seats:
+        # Enough seniors and enough seat holders, but together they exceed the panel: some seats
+        # must go to seniors, and there may be too few seniors in those sectors.
+        overlap = panel.min_senior + pd.seat_total - panel.size
+        senior_holders = sum(
+            min(n, sum(1 for e in eligible if e.senior and k in e.sectors)) for k, n in pd.seats
+        )
+        if overlap > 0 and senior_holders < overlap:
+            sectors = "、".join(k for k, _n in pd.seats)
+            reasons.append(
+                Reason(
+                    "senior_shortage",
+                    f"评审组{panel.size}人中须有{panel.min_senior}名高级职称、{pd.seat_total}个领域席位，"
+                    f"至少{overlap}个席位须由高级职称专家担任，而{where}的{sectors}专家中"
+                    f"具有高级职称的只有{senior_holders}名",
+                    (
+                        ("needed", overlap),
+                        ("eligible", senior_holders),
+                        ("sectors", [k for k, _ in pd.seats]),
+                    ),
+                )
+            )
     employers = Counter(e.employer for e in eligible)
     reachable = sum(min(n, limit) for n in employers.values())
     if len(eligible) >= panel.size and reachable < panel.size:
@@ -223,6 +245,32 @@ def _formable(prep: Prepared, pd: PanelData, free: list[int], state: State) -> b
     return greedy_pick(prep, pd, free, state) is not None or exact_pick(prep, pd, free, state) is not None
 
 
+def _combination(prep: Prepared, pd: PanelData, free: list[int]) -> str:
+    """Which requirements cannot be met together by these free experts, as concretely as we can say."""
+    panel = pd.panel
+    seats = sum(n for _k, n in pd.seats)
+    cap = prep.instance.rules.max_same_employer
+    by_employer: dict[str, int] = {}
+    for e in free:
+        by_employer[prep.employer[e]] = by_employer.get(prep.employer[e], 0) + 1
+    distinct = sum(min(n, cap) for n in by_employer.values())
+    if distinct < panel.size:
+        return f"每个单位至多{cap}名，按单位计只能凑出{distinct}名，评审组需要{panel.size}名"
+    # Seniors and seat holders must overlap when together they exceed the panel's size.
+    overlap = panel.min_senior + seats - panel.size
+    if overlap > 0:
+        senior_seat_holders = sum(
+            min(n, sum(1 for e in free if prep.senior[e] and k in prep.sectors[e])) for k, n in pd.seats
+        )
+        if senior_seat_holders < overlap:
+            sectors = "、".join(k for k, _n in pd.seats)
+            return (
+                f"{panel.size}人中须有{panel.min_senior}名高级职称、{seats}个领域席位，"
+                f"至少{overlap}个席位须由高级职称专家担任，而{sectors}专家中具有高级职称的只有{senior_seat_holders}名"
+            )
+    return "领域席位、高级职称和单位回避要求无法同时满足"
+
+
 def _no_common_slot(prep: Prepared, pd: PanelData, fresh: State) -> Reason | None:
     """None when the panel can be formed at some start from busy times alone."""
     best_n, best_start = -1, pd.starts[0]
@@ -252,7 +300,7 @@ def _no_common_slot(prep: Prepared, pd: PanelData, fresh: State) -> Reason | Non
         elif sum(1 for e in free if prep.senior[e]) < panel.min_senior:
             detail = f"最多{best_n}名（{when}），但其中高级职称专家不足{panel.min_senior}名"
         else:
-            detail = f"最多{best_n}名（{when}），但领域、职称和单位要求无法同时满足"
+            detail = f"最多{best_n}名（{when}），但{_combination(prep, pd, free)}"
     if missing:
         names = "、".join(prep.experts[f].name or prep.experts[f].id for f in missing)
         detail += f"；已确定的专家{names}在这些时段没有空"
