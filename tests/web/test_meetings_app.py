@@ -399,3 +399,140 @@ def test_department_busy_time_form(
         f"/joint-meetings/departments/{department.id}/contacts", data={"name": "新联络人", "position": "科长"}
     )
     assert db.session.scalar(select(Contact).where(Contact.name == "新联络人")) is not None
+
+
+# --- an analysis meeting about a matter ---------------------------------------------------
+
+ANALYSIS = ["信访局", "自然资源局", "住建局"]
+
+
+def test_an_analysis_meeting_can_be_about_a_matter(
+    client: Any, city: dict[str, str], matter_factory: Callable[..., Any]
+) -> None:
+    add_contacts(1)
+    add_room()
+    matter = matter_factory(county="敦煌市", title="敦煌机场扩建征地")
+    resp = client.post(
+        "/api/v1/joint-meetings",
+        json=body(title="征地矛盾分析研判", kind="analysis", required=ANALYSIS, matter_id=matter.id),
+        headers=city,
+    )
+    assert resp.status_code == 201, resp.get_json()
+    out = resp.get_json()
+    assert out["matter_id"] == matter.id and out["kind"] == "analysis"
+    assert (
+        client.get(f"/api/v1/joint-meetings/{out['id']}", headers=city).get_json()["matter_id"] == matter.id
+    )
+    stored = assert_valid(out["id"])
+    assert (
+        stored.matter_id == matter.id
+        and stored.matter is not None
+        and stored.matter.title == "敦煌机场扩建征地"
+    )
+    # Without one the field is there, and null.
+    plain = client.post("/api/v1/joint-meetings", json=body(required=ANALYSIS), headers=city)
+    assert plain.status_code == 201 and plain.get_json()["matter_id"] is None
+    assert_valid(plain.get_json()["id"])
+    listed = {m["id"]: m["matter_id"] for m in client.get("/api/v1/joint-meetings", headers=city).get_json()}
+    assert listed == {out["id"]: matter.id, plain.get_json()["id"]: None}
+
+
+def test_an_unknown_matter_is_named(client: Any, city: dict[str, str]) -> None:
+    add_contacts(1)
+    add_room()
+    resp = client.post("/api/v1/joint-meetings", json=body(required=ANALYSIS, matter_id=99999), headers=city)
+    assert resp.status_code == 422
+    error = resp.get_json()["error"]
+    assert "matter_id" in error["fields"]
+    assert db.session.scalar(select(JointMeeting)) is None
+
+
+def test_a_matter_out_of_scope_reads_as_unknown(
+    make_user: Callable[..., Any], matter_factory: Callable[..., Any]
+) -> None:
+    from wenping_sched.meetings import operations
+    from wenping_sched.operations import OperationError
+
+    theirs = matter_factory(county="玉门市")
+    county = make_user(scope="敦煌市")
+    with pytest.raises(OperationError) as seen:
+        operations.check_matter(county, theirs.id)
+    with pytest.raises(OperationError) as unknown:
+        operations.check_matter(county, 99999)
+    assert seen.value.status == unknown.value.status == 422
+    assert "matter_id" in seen.value.fields and "matter_id" in unknown.value.fields
+    assert str(theirs.id) in seen.value.fields["matter_id"]  # its own id, nothing about the matter
+    assert "玉门市" not in seen.value.message
+
+
+def test_call_an_analysis_meeting_from_the_matters_page(
+    client: Any,
+    make_user: Callable[..., Any],
+    login: Callable[[Any], Any],
+    matter_factory: Callable[..., Any],
+) -> None:
+    add_contacts(1)
+    add_room()
+    matter = matter_factory(county="敦煌市", title="敦煌机场扩建征地")
+    other = matter_factory(title="市区供热管网改造")
+    login(make_user())
+    page = client.get(f"/matters/{matter.id}").get_data(as_text=True)
+    assert "尚未就本事项召开" in page
+    link = re.search(r'href="([^"]*/joint-meetings/new[^"]*)"[^>]*>召开分析研判会<', page)
+    assert link is not None
+    form = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert "关于事项" in form
+    assert re.search(rf'<option selected value="{matter.id}">敦煌机场扩建征地（敦煌市）</option>', form)
+    assert f'value="{other.id}">市区供热管网改造（市级）</option>' in form
+    # Without a matter the analysis form offers the select with nothing chosen.
+    plain = client.get("/joint-meetings/new?kind=analysis").get_data(as_text=True)
+    assert "关于事项" in plain and '<option selected value="">（不关联事项）</option>' in plain
+    assert "关于事项" not in client.get("/joint-meetings/new").get_data(as_text=True)
+
+    resp = _post_page(
+        client,
+        title="征地矛盾分析研判",
+        kind="analysis",
+        required=ANALYSIS,
+        optional=[],
+        matter_id=str(matter.id),
+    )
+    assert resp.status_code == 200
+    meeting = db.session.scalar(select(JointMeeting))
+    assert meeting is not None and meeting.matter_id == matter.id
+    assert_valid(meeting.id)
+    shown = resp.get_data(as_text=True)  # the meeting's page, after the redirect
+    assert f'href="/matters/{matter.id}">敦煌机场扩建征地</a>' in shown
+
+    listed = client.get(f"/matters/{matter.id}").get_data(as_text=True)
+    assert f'href="/joint-meetings/{meeting.id}">征地矛盾分析研判</a>' in listed
+    assert "待确认" in listed and "3月" in listed
+    assert "征地矛盾分析研判" not in client.get(f"/matters/{other.id}").get_data(as_text=True)
+
+    # A matter the page does not offer is refused by the form.
+    refused = _post_page(client, kind="analysis", required=ANALYSIS, optional=[], matter_id="99999")
+    assert "关于事项" in refused.get_data(as_text=True)
+    assert len(list(db.session.scalars(select(JointMeeting)))) == 1
+
+
+def test_a_county_coordinator_sees_the_meeting_but_cannot_call_one(
+    client: Any,
+    city: dict[str, str],
+    make_user: Callable[..., Any],
+    login: Callable[[Any], Any],
+    matter_factory: Callable[..., Any],
+) -> None:
+    add_contacts(1)
+    add_room()
+    matter = matter_factory(county="敦煌市")
+    resp = client.post(
+        "/api/v1/joint-meetings",
+        json=body(title="征地矛盾分析研判", required=ANALYSIS, matter_id=matter.id),
+        headers=city,
+    )
+    assert resp.status_code == 201
+    assert_valid(resp.get_json()["id"])
+    login(make_user(scope="敦煌市"))
+    page = client.get(f"/matters/{matter.id}").get_data(as_text=True)
+    assert "征地矛盾分析研判" in page
+    assert "/joint-meetings/" not in page and "召开分析研判会" not in page

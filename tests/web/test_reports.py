@@ -327,3 +327,99 @@ def test_a_bad_period_is_refused(client, login, drawn):
     login(city)
     assert client.get("/reports?period=week").status_code == 400
     assert client.get("/reports.xlsx?period=month&year=2026&month=13").status_code == 400
+
+
+@pytest.fixture
+def analysed(client, auth_headers, drawn):
+    """An analysis meeting about the drawn matter, called through the API and checked by the validator."""
+    from sqlalchemy import select
+
+    from solver.validate import validate_meetings
+    from wenping_sched.extensions import db
+    from wenping_sched.meetings import scheduling
+    from wenping_sched.models import Contact, Department, JointMeeting, Room
+
+    matter, _panel, city = drawn
+    for department in db.session.scalars(select(Department)):
+        db.session.add(Contact(department=department, name=f"{department.code}联络人"))
+    db.session.add(Room(name="市委第三会议室", capacity=30, location="市委大楼"))
+    db.session.commit()
+    resp = client.post(
+        "/api/v1/joint-meetings",
+        json={
+            "title": "机场扩建征地矛盾分析研判",
+            "kind": "analysis",
+            "required": ["信访局", "交通运输局", "自然资源局"],
+            "window": WINDOW,
+            "duration_minutes": 120,
+            "matter_id": matter.id,
+        },
+        headers=auth_headers(city),
+    )
+    assert resp.status_code == 201, resp.get_json()
+    meeting = resp.get_json()
+    assert meeting["matter_id"] == matter.id
+    stored = db.session.get(JointMeeting, meeting["id"])
+    instance, solution = scheduling.current_view(stored)
+    assert validate_meetings(instance, solution) == []
+    return meeting
+
+
+def test_the_matters_meetings_are_in_its_file(client, login, drawn, analysed):
+    matter, _panel, city = drawn
+    login(city)
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/matters/{matter.id}/archive.zip").data))
+    assert "meetings.json" in archive.namelist()
+    assert "meetings.json" in archive.read("README.txt").decode("utf-8")
+    [meeting] = json.loads(archive.read("meetings.json"))
+    assert (meeting["id"], meeting["title"], meeting["kind"]) == (
+        analysed["id"],
+        "机场扩建征地矛盾分析研判",
+        "analysis",
+    )
+    assert meeting["start"] == analysed["start"] and meeting["room"] == "市委第三会议室"
+    assert {d["department"] for d in meeting["departments"]} == {d["name"] for d in analysed["departments"]}
+    audit = json.loads(archive.read("audit.json"))
+    assert {"joint_meeting.schedule", "joint_meeting.invite"} <= {e["action"] for e in audit}
+
+    html = client.get(f"/matters/{matter.id}/filing").get_data(as_text=True)
+    section = html.split("联席会议", 1)[1]
+    assert "分析研判会议" in section and "机场扩建征地矛盾分析研判" in section and "邀请中" in section
+
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(f"/matters/{matter.id}/filing.xlsx").data)).active
+    values = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert "联席会议" in values and "分析研判会议" in values
+    assert any("机场扩建征地矛盾分析研判" in v and "邀请中" in v for v in values)
+
+
+def test_a_matter_without_meetings_says_so(client, login, drawn):
+    matter, _panel, city = drawn
+    login(city)
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/matters/{matter.id}/archive.zip").data))
+    assert json.loads(archive.read("meetings.json")) == []
+    html = client.get(f"/matters/{matter.id}/filing").get_data(as_text=True)
+    assert "联席会议" in html
+
+
+def test_an_xlsx_as_of_a_time_does_not_depend_on_the_clock(app, monkeypatch):
+    import openpyxl.writer.excel as excel
+
+    from wenping_sched.reports import xlsx
+
+    def workbook():
+        book = openpyxl.Workbook()
+        book.active["A1"] = "报备表"
+        return book
+
+    as_of = datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
+    first = xlsx.to_bytes(workbook(), as_of)
+
+    class Later(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2030, 1, 1, tzinfo=tz)
+
+    monkeypatch.setattr(excel.datetime, "datetime", Later)
+    assert xlsx.to_bytes(workbook(), as_of) == first
+    core = zipfile.ZipFile(io.BytesIO(first)).read("docProps/core.xml").decode()
+    assert "2026-03-02T01:00:00Z" in core and "2030" not in core

@@ -27,6 +27,13 @@ PANEL_STATUS_LABELS = {
     "cancelled": _l("已取消"),
 }
 
+MEETING_STATUS_LABELS = {
+    "proposed": _l("待确认"),
+    "inviting": _l("邀请中"),
+    "confirmed": _l("已确认"),
+    "cancelled": _l("已取消"),
+}
+
 
 def _user() -> User:
     return cast(User, current_user._get_current_object())
@@ -83,6 +90,10 @@ def _render_detail(matter: Matter, form: StageForm) -> str:
         # Panel pages arrive with a later issue; link to them only once they exist.
         panel_links="panels.detail" in current_app.view_functions,
         panel_new="panels.new" in current_app.view_functions,
+        joint_meetings=list(matter.joint_meetings),
+        meeting_status=MEETING_STATUS_LABELS,
+        # Joint meetings are the city office's: only city coordinators open them or call one.
+        meeting_links=_user().is_city,
         form=form,
     )
 

@@ -26,6 +26,8 @@ class MeetingForm(FlaskForm):
         default=120,
         validators=[InputRequired(_l("请填写会议时长")), NumberRange(30, 600)],
     )
+    # The matter an analysis meeting is about; the choices (matters in the user's scope) are set by the view.
+    matter_id = SelectField(_l("关于事项"), choices=[], default="", validate_choice=True)
 
 
 class QuarterlyForm(FlaskForm):

@@ -21,6 +21,7 @@ from solver.instance import InstanceError, MeetingAssignment, MeetingSolution, m
 from .. import audit, locking
 from ..extensions import db
 from ..invitations import notifications
+from ..matters.operations import matters_query
 from ..models import (
     BOOKING_STATES,
     MEETING_KINDS,
@@ -29,6 +30,7 @@ from ..models import (
     Department,
     JointMeeting,
     JointMeetingDepartment,
+    Matter,
     Room,
     User,
 )
@@ -110,6 +112,23 @@ def check_request(data: dict[str, Any]) -> str:
     if fields:
         raise OperationError(_("请求数据不符合规则：") + "；".join(fields.values()), 422, fields)
     return kind
+
+
+def check_matter(user: User, matter_id: int | None) -> Matter | None:
+    """The matter the meeting is about, if any; 422 on ``matter_id`` when it is unknown or out of the user's
+    scope (the same answer for both, so that the check does not tell which matters exist)."""
+    if matter_id is None:
+        return None
+    matter = db.session.get(Matter, matter_id)
+    if matter is None or not user.can_see_county(matter.county):
+        message = _("未知的事项：%(id)s", id=matter_id)
+        raise OperationError(_("请求数据不符合规则：") + message, 422, {"matter_id": message})
+    return matter
+
+
+def visible_matters(user: User) -> list[Matter]:
+    """The matters a meeting can be about, newest first: those in the user's scope."""
+    return list(db.session.scalars(matters_query(user)))
 
 
 def _instance_error(e: InstanceError) -> OperationError:
@@ -194,6 +213,7 @@ def _scheduled(meeting: JointMeeting, parsed: Any, solution: MeetingSolution, ke
 def schedule_meeting(user: User, data: dict[str, Any]) -> Scheduled:
     """Find a time, room and attendees for one meeting and store it as proposed; 422 with reasons if none."""
     kind = check_request(data)
+    matter = check_matter(user, data.get("matter_id"))
     request = MeetingRequest(
         key="new",
         title=data["title"].strip(),
@@ -216,6 +236,7 @@ def schedule_meeting(user: User, data: dict[str, Any]) -> Scheduled:
         raise
     [assignment] = solution.meetings
     meeting = _new_meeting(user, request, kind)
+    meeting.matter = matter
     _apply(meeting, assignment)
     meeting.instance = instance
     meeting.solution = _solution_json(solution)
@@ -229,6 +250,7 @@ def schedule_meeting(user: User, data: dict[str, Any]) -> Scheduled:
         kind=kind,
         start=iso_local(meeting.start),
         room=meeting.room_id,
+        matter=meeting.matter_id,
     )
     return _scheduled(meeting, parsed, solution, request.key)
 
@@ -357,6 +379,7 @@ def meeting_to_dict(
         "title": meeting.title,
         "kind": meeting.kind,
         "status": meeting.status,
+        "matter_id": meeting.matter_id,
         "start": iso_local(meeting.start),
         "end": iso_local(meeting.end),
         "room": room.name if room else None,

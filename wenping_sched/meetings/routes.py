@@ -17,7 +17,7 @@ from wtforms import SelectChoice
 
 from ..auth.routes import coordinator_required
 from ..extensions import db
-from ..models import Contact, ContactBusy, Department, JointMeeting
+from ..models import Contact, ContactBusy, Department, JointMeeting, Matter
 from ..operations import OperationError, commit_or_flash
 from ..timeutil import local_now, local_tz, parse_local
 from . import operations, scheduling
@@ -73,15 +73,30 @@ def _default_window(form: MeetingForm) -> None:
     form.window_end.data = (monday + timedelta(days=11)).replace(hour=18, minute=0, tzinfo=None)
 
 
+def _matter_choices(form: MeetingForm) -> dict[str, Matter]:
+    """The matters the meeting can be about: the select's choices, and the matters by choice value."""
+    matters = {str(m.id): m for m in operations.visible_matters(current_user)}
+    form.matter_id.choices = [SelectChoice("", _("（不关联事项）"))] + [
+        SelectChoice(value, f"{m.title}（{m.county or _('市级')}）") for value, m in matters.items()
+    ]
+    return matters
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @city_required
 def new() -> str | Response:
     form = MeetingForm()
+    matters = _matter_choices(form)
     departments = list(db.session.scalars(select(Department).order_by(Department.sort_order, Department.id)))
     kind = request.args.get("kind", "adhoc")
     if request.method == "GET":
         form.kind.data = kind if kind in operations.KIND_NAMES else "adhoc"
         form.title.data = _("分析研判会议") if kind == "analysis" else _("稳评联席会议")
+        # Opened from a matter's page: that matter comes preselected and names the meeting.
+        matter = matters.get(request.args.get("matter_id", ""))
+        if matter is not None:
+            form.matter_id.data = str(matter.id)
+            form.title.data = _("“%(t)s”分析研判会议", t=matter.title)[:200]
         _default_window(form)
         # A joint meeting preselects the thirteen required departments; an analysis meeting chooses its own.
         required = [] if kind == "analysis" else [d.code for d in departments if d.required]
@@ -100,12 +115,15 @@ def new() -> str | Response:
             "optional": optional,
             "window": (form.window_start.data.replace(tzinfo=tz), form.window_end.data.replace(tzinfo=tz)),
             "duration_minutes": form.duration_minutes.data,
+            "matter_id": int(form.matter_id.data) if form.matter_id.data else None,
         }
         try:
             scheduled = operations.schedule_meeting(current_user, data)
         except OperationError as e:
             db.session.commit()  # the audit entry of a failed attempt stays
             flash(e.message, "error")
+            if "matter_id" in e.fields:
+                form.matter_id.errors = [*form.matter_id.errors, e.fields["matter_id"]]
             reasons = e.extra.get("reasons", [])
             warnings = e.extra.get("warnings", [])
         else:

@@ -38,6 +38,11 @@ class JointMeetingIn(Schema):
     attendees_per_department = fields.Integer(
         load_default=1, validate=Range(min=1, max=5), metadata={"description": "每个部门出席人数"}
     )
+    matter_id = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "会议所研判的重大事项编号（可选）；会议将列入该事项的一事一档和报备表"},
+    )
 
 
 class AttendeeOut(Schema):
@@ -67,6 +72,9 @@ class JointMeetingOut(Schema):
     title = fields.String()
     kind = fields.String(metadata={"description": "quarterly | analysis | adhoc"})
     status = fields.String(metadata={"description": "proposed | inviting | confirmed | cancelled"})
+    matter_id = fields.Integer(
+        allow_none=True, metadata={"description": "会议所研判的重大事项编号，无则为 null"}
+    )
     start = fields.String(allow_none=True)
     end = fields.String(allow_none=True)
     room = fields.String(allow_none=True, metadata={"description": "会议室名称"})

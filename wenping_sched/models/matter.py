@@ -12,6 +12,7 @@ from ..extensions import Base
 from .types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
+    from .meeting import JointMeeting
     from .panel import Panel
 
 CATEGORIES = ("国有企业改制", "城市建设", "三农", "社会保障", "机构改革", "环境保护", "民族宗教", "其他")
@@ -48,6 +49,11 @@ class Matter(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     panels: Mapped[list[Panel]] = relationship(back_populates="matter", order_by="Panel.id")
+    # The joint meetings held about the matter, earliest first (a meeting not yet timed last).
+    joint_meetings: Mapped[list[JointMeeting]] = relationship(
+        viewonly=True,
+        order_by="(JointMeeting.start.is_(None), JointMeeting.start, JointMeeting.id)",
+    )
 
     @property
     def stage_name(self) -> str:

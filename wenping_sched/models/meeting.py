@@ -13,6 +13,7 @@ from .types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from .department import Department, Room
+    from .matter import Matter
 
 MEETING_KINDS = ("quarterly", "analysis", "adhoc")
 MEETING_STATES = ("proposed", "inviting", "confirmed", "cancelled")
@@ -44,6 +45,8 @@ class JointMeeting(Base):
     start: Mapped[datetime | None] = mapped_column("start_at", UTCDateTime)
     end: Mapped[datetime | None] = mapped_column("end_at", UTCDateTime)
     room_id: Mapped[int | None] = mapped_column(ForeignKey("room.id"), index=True)
+    # The matter an analysis meeting (分析研判) is about; it goes into the matter's file (一事一档).
+    matter_id: Mapped[int | None] = mapped_column(ForeignKey("matter.id"), index=True)
     # iCalendar: one UID for the meeting's life, SEQUENCE raised on every change (RFC 5545).
     uid: Mapped[str] = mapped_column(String(128), unique=True)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
@@ -55,6 +58,7 @@ class JointMeeting(Base):
     warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
     room: Mapped[Room | None] = relationship(lazy="joined")
+    matter: Mapped[Matter | None] = relationship()
     departments: Mapped[list[JointMeetingDepartment]] = relationship(
         back_populates="meeting",
         cascade="all, delete-orphan",

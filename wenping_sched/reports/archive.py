@@ -12,7 +12,6 @@ import io
 import json
 import zipfile
 from datetime import datetime
-from types import ModuleType
 from typing import Any
 
 from flask import render_template
@@ -22,18 +21,10 @@ from sqlalchemy import select
 from ..extensions import db
 from ..matters.operations import matter_to_dict
 from ..models import AuditLog, DrawRecord, JointMeeting, Matter, Panel, User
+from ..models.outbox import Invitation, OutboxMessage
 from ..timeutil import iso_local, to_local
 from . import xlsx
 from .filing import build_filing, draw_records, filing_workbook, matter_meetings
-
-
-def outbox_models() -> ModuleType | None:
-    """The invitations' model module, when this installation has it."""
-    try:
-        from ..models import outbox
-    except ImportError:  # pragma: no cover - the outbox arrived with the invitations
-        return None
-    return outbox
 
 
 def _dump(value: Any) -> bytes:
@@ -103,18 +94,16 @@ def panel_json(panel: Panel) -> dict[str, Any]:
     }
 
 
-def panel_mail(panel_ids: list[int]) -> tuple[list[Any], list[Any]] | None:
-    """The panels' invitations and outbox messages, oldest first; None without the outbox model."""
-    outbox = outbox_models()
-    if outbox is None:
-        return None
-    invitation, message = outbox.Invitation, outbox.OutboxMessage
+def panel_mail(panel_ids: list[int]) -> tuple[list[Invitation], list[OutboxMessage]]:
+    """The panels' invitations and outbox messages, oldest first."""
     invitations = db.session.scalars(
-        select(invitation)
-        .where(invitation.subject_type == "panel", invitation.subject_id.in_(panel_ids))
-        .order_by(invitation.id)
+        select(Invitation)
+        .where(Invitation.subject_type == "panel", Invitation.subject_id.in_(panel_ids))
+        .order_by(Invitation.id)
     )
-    messages = db.session.scalars(select(message).where(message.panel_id.in_(panel_ids)).order_by(message.id))
+    messages = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.panel_id.in_(panel_ids)).order_by(OutboxMessage.id)
+    )
     return list(invitations), list(messages)
 
 
@@ -184,10 +173,12 @@ def meeting_json(meeting: JointMeeting) -> dict[str, Any]:
     }
 
 
-def audit_entries(matter: Matter, invitation_ids: list[int]) -> list[AuditLog]:
-    """Entries that name the matter, its panels or their invitations; exports of the file itself left out."""
+def audit_entries(matter: Matter, invitation_ids: list[int], meeting_ids: list[int]) -> list[AuditLog]:
+    """Entries that name the matter, its panels, their invitations or the meetings about it; exports of
+    the file itself left out."""
     targets = [f"matter:{matter.id}", *(f"panel:{p.id}" for p in matter.panels)]
     targets += [f"invitation:{i}" for i in invitation_ids]
+    targets += [f"joint_meeting:{i}" for i in meeting_ids]
     stmt = (
         select(AuditLog)
         .where(AuditLog.target.in_(targets), AuditLog.action.not_like("report.%"))
@@ -214,7 +205,7 @@ def _readme(matter: Matter, names: list[str], as_of: datetime) -> str:
         "panels.json": _("评审组及其成员、席位、答复状态与谢绝理由"),
         "invitations.json": _("评审组邀请及邮件发送记录（不含邮件原文，以免泄露答复链接）"),
         "meetings.json": _("与本事项关联的联席会议及各单位确认情况"),
-        "audit.json": _("涉及本事项、其评审组及邀请的操作日志（不含导出记录本身）"),
+        "audit.json": _("涉及本事项、其评审组、邀请及联席会议的操作日志（不含导出记录本身）"),
     }
     lines = [
         _("一事一档：%(t)s", t=matter.title),
@@ -266,12 +257,12 @@ def build_archive(matter: Matter) -> bytes:
     panels = list(matter.panels)
     panel_ids = [p.id for p in panels]
     records = draw_records(matter)
-    mail = panel_mail(panel_ids)
-    invitations, messages = mail or ([], [])
-    entries = audit_entries(matter, [i.id for i in invitations])
+    invitations, messages = panel_mail(panel_ids)
     meetings = matter_meetings(matter)
+    entries = audit_entries(matter, [i.id for i in invitations], [m.id for m in meetings])
     extra = [t for i in invitations for t in (i.created_at, i.answered_at)]
     extra += [t for m in messages for t in (m.created_at, m.sent_at)]
+    extra += [t for m in meetings for t in (m.created_at, *(d.answered_at for d in m.departments))]
     as_of = _as_of(matter, records, entries, extra)
 
     files: list[tuple[str, bytes]] = [
@@ -289,10 +280,8 @@ def build_archive(matter: Matter) -> bytes:
             operator=operator.username if operator else None,
         )
         files.append((f"draw-records/{record.id}.html", html.encode("utf-8")))
-    if mail is not None:
-        files.append(("invitations.json", _dump(invitations_json(invitations, messages))))
-    if meetings is not None:
-        files.append(("meetings.json", _dump([meeting_json(m) for m in meetings])))
+    files.append(("invitations.json", _dump(invitations_json(invitations, messages))))
+    files.append(("meetings.json", _dump([meeting_json(m) for m in meetings])))
     files.append(("audit.json", _dump([audit_json(e) for e in entries])))
 
     readme = _readme(matter, [name for name, _data in files], as_of)

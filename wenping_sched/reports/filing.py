@@ -37,6 +37,15 @@ def panel_status_names() -> dict[str, str]:
     }
 
 
+def meeting_status_names() -> dict[str, str]:
+    return {
+        "proposed": _("待确认"),
+        "inviting": _("邀请中"),
+        "confirmed": _("已确认"),
+        "cancelled": _("已取消"),
+    }
+
+
 def meeting_kind_names() -> dict[str, str]:
     return {"quarterly": _("季度联席会议"), "analysis": _("分析研判会议"), "adhoc": _("临时联席会议")}
 
@@ -82,15 +91,17 @@ class FilingForm:
     filed_on: str
     experts: list[ExpertRow] = field(default_factory=list)
     draws: list[DrawRow] = field(default_factory=list)
-    meetings: list[MeetingRow] | None = None
+    meetings: list[MeetingRow] = field(default_factory=list)
 
 
-def matter_meetings(matter: Matter) -> list[JointMeeting] | None:
-    """Joint meetings linked to the matter; None while the meeting model has no link to matters."""
-    link = getattr(JointMeeting, "matter_id", None)
-    if link is None:
-        return None
-    return list(db.session.scalars(select(JointMeeting).where(link == matter.id).order_by(JointMeeting.id)))
+def matter_meetings(matter: Matter) -> list[JointMeeting]:
+    """The joint meetings held about the matter, earliest first."""
+    stmt = (
+        select(JointMeeting)
+        .where(JointMeeting.matter_id == matter.id)
+        .order_by(JointMeeting.start.is_(None), JointMeeting.start, JointMeeting.id)
+    )
+    return list(db.session.scalars(stmt))
 
 
 def draw_records(matter: Matter) -> list[DrawRecord]:
@@ -133,19 +144,16 @@ def build_filing(matter: Matter, filed_on: date | None = None) -> FilingForm:
         )
         for d in draw_records(matter)
     ]
-    found = matter_meetings(matter)
-    meetings = None
-    if found is not None:
-        kinds = meeting_kind_names()
-        meetings = [
-            MeetingRow(
-                title=m.title,
-                kind=kinds.get(m.kind, m.kind),
-                at=fmt_local(m.start) if m.start else _("待定"),
-                status=statuses.get(m.status, m.status),
-            )
-            for m in found
-        ]
+    kinds, meeting_statuses = meeting_kind_names(), meeting_status_names()
+    meetings = [
+        MeetingRow(
+            title=m.title,
+            kind=kinds.get(m.kind, m.kind),
+            at=fmt_local(m.start) if m.start else _("待定"),
+            status=meeting_statuses.get(m.status, m.status),
+        )
+        for m in matter_meetings(matter)
+    ]
     county = matter.county or _("市级")
     return FilingForm(
         matter=matter,
@@ -213,12 +221,11 @@ def filing_workbook(form: FilingForm, as_of: datetime | None = None) -> bytes:
     rows = [[f"#{d.id}", d.kind, d.at, d.seed, d.eligible, d.pools] for d in form.draws]
     row = xlsx.table(sheet, row, header, rows or [["", _("无"), "", "", "", ""]])
 
-    if form.meetings is not None:
-        section(_("联席会议"))
-        for meeting in form.meetings or []:
-            line(meeting.kind, f"{meeting.title}　{meeting.at}　{meeting.status}")
-        if not form.meetings:
-            line(_("联席会议"), _("无"))
+    section(_("联席会议"))
+    for meeting in form.meetings:
+        line(meeting.kind, f"{meeting.title}　{meeting.at}　{meeting.status}")
+    if not form.meetings:
+        line(_("联席会议"), _("无"))
 
     pair(_("填报日期"), form.filed_on, _("填报单位"), form.filing_office)
     pair(_("填报人"), "", _("审核人"), "")

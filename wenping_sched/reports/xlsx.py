@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 THIN = Side(style="thin", color="000000")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -92,7 +93,11 @@ def to_bytes(workbook: Workbook, as_of: datetime | None = None) -> bytes:
         workbook.properties.modified = stamp
     workbook.properties.creator = "wenping-sched"
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    if as_of is None:
+        workbook.save(buffer)
+    else:
+        # Workbook.save stamps dcterms:modified with the clock; the writer itself keeps the stamp above.
+        ExcelWriter(workbook, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
     data = buffer.getvalue()
     return data if as_of is None else restamp_zip(data, as_of)
 
