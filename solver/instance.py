@@ -870,6 +870,20 @@ def _groups(r: _Reader, value: Any, ptr: str) -> tuple[tuple[str, tuple[str, ...
     return tuple(out)
 
 
+def _failed(r: _Reader, data: dict[str, Any], key: str) -> list[tuple[str, tuple[Reason, ...]]]:
+    """The items a solution could not place (``unfilled`` or ``unscheduled``), with their reasons."""
+    out: list[tuple[str, tuple[Reason, ...]]] = []
+    for ptr, raw in r.items(data, key, required=False):
+        obj = r.obj(raw, ptr)
+        if obj is None:
+            continue
+        ident = r.string(r.get(obj, "id", ptr), pointer_join(ptr, "id"))
+        reasons = _reasons(r, r.get(obj, "reasons", ptr, []), pointer_join(ptr, "reasons"))
+        if ident is not None:
+            out.append((ident, reasons))
+    return out
+
+
 def parse_panel_solution(data: Any, timezone: str = DEFAULT_TIMEZONE) -> PanelSolution:
     """Read a ``wenping-panels-solution/1`` object (shape only; :mod:`solver.validate` checks the rules)."""
     data = _root(data)
@@ -893,15 +907,7 @@ def parse_panel_solution(data: Any, timezone: str = DEFAULT_TIMEZONE) -> PanelSo
             panels.append(
                 PanelAssignment(id=_v(ident), experts=_v(experts), seats=seats, start=_v(start), end=_v(end))
             )
-    unfilled: list[Unfilled] = []
-    for ptr, raw in r.items(data, "unfilled", required=False):
-        obj = r.obj(raw, ptr)
-        if obj is None:
-            continue
-        ident = r.string(r.get(obj, "id", ptr), pointer_join(ptr, "id"))
-        reasons = _reasons(r, r.get(obj, "reasons", ptr, []), pointer_join(ptr, "reasons"))
-        if ident is not None:
-            unfilled.append(Unfilled(id=ident, reasons=reasons))
+    unfilled = [Unfilled(id=i, reasons=rs) for i, rs in _failed(r, data, "unfilled")]
     stats = _stats(r, data)
     warnings = _warnings(r, data)
     r.raise_if_any()
@@ -939,15 +945,7 @@ def parse_meeting_solution(data: Any, timezone: str = DEFAULT_TIMEZONE) -> Meeti
                     id=_v(ident), start=_v(start), end=_v(end), room=_v(room), attendees=attendees
                 )
             )
-    unscheduled: list[Unscheduled] = []
-    for ptr, raw in r.items(data, "unscheduled", required=False):
-        obj = r.obj(raw, ptr)
-        if obj is None:
-            continue
-        ident = r.string(r.get(obj, "id", ptr), pointer_join(ptr, "id"))
-        reasons = _reasons(r, r.get(obj, "reasons", ptr, []), pointer_join(ptr, "reasons"))
-        if ident is not None:
-            unscheduled.append(Unscheduled(id=ident, reasons=reasons))
+    unscheduled = [Unscheduled(id=i, reasons=rs) for i, rs in _failed(r, data, "unscheduled")]
     alternatives: list[tuple[str, tuple[Interval, ...]]] = []
     raw_alt = r.obj(r.get(data, "alternatives", "", {}), "/alternatives")
     for mid, ivs in (raw_alt or {}).items():
