@@ -140,12 +140,50 @@ class PanelInstance:
 
 
 @dataclass(frozen=True)
+class Lottery:
+    """A panel's whole-ticket lottery (SOLVER.md): member sets with ticket counts, in canonical order."""
+
+    total: int
+    tickets: tuple[tuple[tuple[str, ...], int], ...]  # (sorted expert ids, count), sorted by the id lists
+    ticket: int | None = None  # the drawn ticket, once a seed is known
+
+    def tickets_json(self) -> list[dict[str, Any]]:
+        return [{"experts": list(experts), "count": count} for experts, count in self.tickets]
+
+    def chances(self) -> dict[str, float]:
+        """Each expert's share of the tickets, to 4 decimals."""
+        held: dict[str, int] = {}
+        for experts, count in self.tickets:
+            for e in experts:
+                held[e] = held.get(e, 0) + count
+        return {e: round(n / self.total, 4) for e, n in sorted(held.items())}
+
+    def drawn(self, ticket: int) -> tuple[str, ...]:
+        """The set whose run of tickets holds ``ticket``."""
+        first = 0
+        for experts, count in self.tickets:
+            if ticket < first + count:
+                return experts
+            first += count
+        raise ValueError(f"ticket {ticket} beyond {self.total}")
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"total": self.total}
+        if self.ticket is not None:
+            out["ticket"] = self.ticket
+        out["tickets"] = self.tickets_json()
+        out["chances"] = self.chances()
+        return out
+
+
+@dataclass(frozen=True)
 class PanelAssignment:
     id: str
     experts: tuple[str, ...]
     seats: tuple[tuple[str, tuple[str, ...]], ...]  # (sector, expert ids filling it)
     start: datetime
     end: datetime
+    lottery: Lottery | None = None
 
 
 @dataclass(frozen=True)
@@ -787,6 +825,7 @@ def panel_solution_to_json(sol: PanelSolution) -> dict[str, Any]:
                 "seats": {sector: list(ids) for sector, ids in a.seats},
                 "start": iso(a.start),
                 "end": iso(a.end),
+                **({"lottery": a.lottery.to_json()} if a.lottery is not None else {}),
             }
             for a in sol.panels
         ],
