@@ -130,7 +130,7 @@ def check_lottery(lottery: Mapping[str, Any], size: int | None = None) -> list[s
 
 
 def verify_record(record: Mapping[str, Any]) -> list[str]:
-    """Every problem with a revealed draw record (as ``GET /api/v1/draws/{id}`` returns it); empty when it holds.
+    """Every problem with a draw record (as ``GET /api/v1/draws/{id}`` returns it); empty when it holds.
 
     Checks, in order: the lottery's shape and chances, the commitment, the seed, the ticket and the
     drawn set. A record that was never revealed can only have its lottery checked.
