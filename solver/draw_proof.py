@@ -36,9 +36,8 @@ def canonical_json(value: Any) -> str:
 
 def canonical_tickets(tickets: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Tickets in the contract's order: each set's experts sorted, the list sorted by those lists."""
-    out = [{"experts": sorted(str(e) for e in t["experts"]), "count": int(t["count"])} for t in tickets]
-    out.sort(key=lambda t: t["experts"])
-    return out
+    pairs = sorted((sorted(str(e) for e in t["experts"]), int(t["count"])) for t in tickets)
+    return [{"experts": experts, "count": count} for experts, count in pairs]
 
 
 def lottery_digest(panel_id: str, total: int, tickets: Sequence[Mapping[str, Any]]) -> str:
