@@ -387,7 +387,9 @@ def apply_plan(user: User, plan: Plan) -> ApplyResult:
             raise solving.SolverBug(f"plan {plan.id} panel {assignment['id']} does not replay")
         [fixed] = single.panels
         seat_of = {eid: sector for sector, ids in fixed.seats for eid in ids}
-        eligible, avoided = solving.screening(parsed, index)
+        eligible, avoided = solving.screening(
+            parsed, index, plan.instance["panels"][index].get("exclude_reasons")
+        )
         panel = Panel(
             matter=matter,
             status="proposed",
