@@ -16,7 +16,7 @@ from . import evaluations, leave, operations, queries
 from .models import Leave
 from .points import active_suspension, score
 from .schemas import (
-    CreditOut,
+    ExpertCreditOut,
     EvaluationIn,
     EvaluationOut,
     LeaveIn,
@@ -110,7 +110,7 @@ def manual_entry(expert_id: int, body: dict[str, Any]) -> Any:
 @bp.post("/experts/<int:expert_id>/suspension")
 @bp.auth_required(token_auth)
 @bp.input(SuspensionIn, arg_name="body")
-@bp.output(CreditOut)
+@bp.output(ExpertCreditOut)
 @bp.doc(
     summary="暂停抽取或解除暂停",
     description='{"until": "2027-06-03", "reason"} 暂停至该日（含）；{"until": null, "reason"} 解除暂停。',

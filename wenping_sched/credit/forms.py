@@ -14,6 +14,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     ValidationError,
@@ -23,12 +24,17 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from .points import Rules
 
 
-def attendance_choices() -> list[tuple[str, Any]]:
-    return [("present", _l("按时出席")), ("late", _l("迟到")), ("absent", _l("缺席"))]
+def attendance_choices() -> list[SelectChoice]:
+    return [
+        SelectChoice("present", _l("按时出席")),
+        SelectChoice("late", _l("迟到")),
+        SelectChoice("absent", _l("缺席")),
+    ]
 
 
-def score_choices() -> list[tuple[str, Any]]:
-    return [("", _l("不评分（缺席）"))] + [(str(n), _l("%(n)d 分", n=n)) for n in range(5, 0, -1)]
+def score_choices() -> list[SelectChoice]:
+    scores = [SelectChoice(str(n), _l("%(n)d 分", n=n)) for n in range(5, 0, -1)]
+    return [*scores, SelectChoice("", _l("不评分（缺席）"))]
 
 
 class MemberRating(Form):

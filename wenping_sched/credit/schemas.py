@@ -84,6 +84,10 @@ class CreditOut(Schema):
     entries = fields.List(fields.Nested(CreditEntryOut))
 
 
+class ExpertCreditOut(CreditOut):
+    """The credit object as the suspension endpoint answers it (its own name in the OpenAPI)."""
+
+
 class ManualEntryIn(Schema):
     delta = fields.Integer(
         required=True,
