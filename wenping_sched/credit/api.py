@@ -16,9 +16,9 @@ from . import evaluations, leave, operations, queries
 from .models import Leave
 from .points import active_suspension, score
 from .schemas import (
-    ExpertCreditOut,
     EvaluationIn,
     EvaluationOut,
+    ExpertCreditOut,
     LeaveIn,
     LeaveOut,
     ManualEntryIn,
