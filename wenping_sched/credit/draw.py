@@ -72,25 +72,26 @@ def _covering(periods: list[Away], window: tuple[datetime, datetime]) -> str | N
     return None
 
 
-def leave_label(leave: Leave) -> str:
-    """请假：2026年12月7日至12月11日 (whole days, the end inclusive) or with the clock times."""
+def leave_period(leave: Leave) -> str:
+    """2026年12月7日至12月11日 (whole days, the end inclusive) or with the clock times."""
     start, end = to_local(leave.start), to_local(leave.end)
     if leave.all_day:
         last = (end - timedelta(days=1)).date()
         if last <= start.date():
-            return _("请假：%(d)s", d=cn_date(start.date()))
-        return _(
-            "请假：%(a)s至%(b)s",
-            a=cn_date(start.date()),
-            b=cn_date(last, with_year=last.year != start.year),
-        )
+            return cn_date(start.date())
+        return _("%(a)s至%(b)s", a=cn_date(start.date()), b=cn_date(last, with_year=last.year != start.year))
     if start.date() == end.date():
-        return _("请假：%(d)s %(a)s至%(b)s", d=cn_date(start.date()), a=f"{start:%H:%M}", b=f"{end:%H:%M}")
+        return _("%(d)s %(a)s至%(b)s", d=cn_date(start.date()), a=f"{start:%H:%M}", b=f"{end:%H:%M}")
     return _(
-        "请假：%(a)s至%(b)s",
+        "%(a)s至%(b)s",
         a=f"{cn_date(start.date())} {start:%H:%M}",
         b=f"{cn_date(end.date(), with_year=end.year != start.year)} {end:%H:%M}",
     )
+
+
+def leave_label(leave: Leave) -> str:
+    """How the draw record names a leave: 请假：2026年12月7日至12月11日."""
+    return _("请假：%(p)s", p=leave_period(leave))
 
 
 def draw_constraints(expert_ids: Iterable[int], span: tuple[datetime, datetime]) -> DrawConstraints:

@@ -17,7 +17,7 @@ from ..invitations.outbox import enqueue
 from ..invitations.rsvp import base_url
 from ..models import Expert, Panel, PanelMember
 from ..timeutil import fmt_local
-from .draw import leave_label
+from .draw import leave_label, leave_period
 from .models import CreditEntry, Leave, Suspension
 from .points import cn_date
 
@@ -82,7 +82,7 @@ def notify_leave_confirmed(expert: Expert, leave: Leave, declined: Sequence[Decl
     """Confirm a leave to the expert, with the meetings it took them off."""
     return _to_expert(
         expert,
-        _("【请假确认】%(l)s", l=leave_label(leave)),
+        _("【请假确认】%(p)s", p=leave_period(leave)),
         "leave_confirmed",
         leave=leave,
         label=leave_label(leave),

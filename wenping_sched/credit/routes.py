@@ -20,7 +20,7 @@ from ..operations import OperationError
 from ..portal.routes import role_required
 from ..timeutil import at_local, local_now
 from . import evaluations, leave, operations, queries, report
-from .draw import leave_label
+from .draw import leave_period
 from .forms import EvaluationForm, LeaveForm, LiftForm, ManualEntryForm, RulesForm, SuspendForm
 from .models import Leave
 from .points import rules_in_force
@@ -187,7 +187,7 @@ def _declare(expert: Expert, form: LeaveForm) -> leave.LeaveOutcome:
 
 
 def _flash_leave(outcome: leave.LeaveOutcome) -> None:
-    flash(_("已登记请假：%(l)s", l=leave_label(outcome.leave)), "success")
+    flash(_("已登记请假：%(p)s", p=leave_period(outcome.leave)), "success")
     for d in outcome.declined:
         if d.failure:
             flash(
