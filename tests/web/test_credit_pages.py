@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from .credit_helpers import accept_all, city_experts, draw, met
+from .credit_helpers import accept_all, city_experts, draw, met, validated
 
 
 @pytest.fixture
@@ -210,3 +210,22 @@ def test_an_experts_own_pages_on_a_phone(client, make_user, login, expert_factor
     assert "请假：2099年5月4日至5月6日" in page and "撤销" in page
     home = client.get("/me/credit").get_data(as_text=True)
     assert "100" in home and "本年度没有加减分记录" in home
+
+
+def test_the_demo_city_has_credit_to_show(app):
+    from wenping_sched.credit.demo import load_demo_credit
+    from wenping_sched.credit.models import Leave, Suspension
+    from wenping_sched.demo import load_demo_activity, load_demo_data
+    from wenping_sched.extensions import db
+    from wenping_sched.models import DrawRecord
+
+    load_demo_data()
+    load_demo_activity()
+    first = load_demo_credit()
+    assert first == {"evaluations_created": 5, "suspensions_created": 1, "leaves_created": 1}
+    [suspension] = db.session.scalars(select(Suspension)).all()
+    assert suspension.kind == "automatic" and suspension.score == 55
+    assert db.session.scalar(select(Leave)).reason == "赴省城参加学术会议"
+    for record in db.session.scalars(select(DrawRecord)):
+        validated(record)
+    assert load_demo_credit() == {"evaluations_created": 0, "suspensions_created": 0, "leaves_created": 0}

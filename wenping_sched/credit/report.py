@@ -22,7 +22,8 @@ from .models import Suspension
 from .points import cn_date, local_day, scores, year_bounds
 
 # The points' distribution: below the usual threshold, each ten, full marks, above (commendations).
-BINS = ((None, 59, "<60"), (60, 69, "60–69"), (70, 79, "70–79"), (80, 89, "80–89"), (90, 99, "90–99"))
+# A bar is labelled with the start of its ten (60 is 60–69): the chart's bars are narrow.
+BINS = ((None, 59, "<60"), (60, 69, "60"), (70, 79, "70"), (80, 89, "80"), (90, 99, "90"))
 
 
 @dataclass
@@ -205,7 +206,7 @@ def workbook(report: CreditReport) -> bytes:
     sheet.cell(row=row, column=1).font = Font(bold=True)
     for label, n in report.bins:
         row += 1
-        _text(sheet, row, 1, label)
+        _text(sheet, row, 1, f"{label}–{int(label) + 9}" if label.isdigit() and label != "100" else label)
         sheet.cell(row=row, column=2, value=n)
     for letter, width in zip("ABCDEFGHIJ", (10, 10, 26, 9, 9, 7, 7, 9, 8, 36), strict=True):
         sheet.column_dimensions[letter].width = width
