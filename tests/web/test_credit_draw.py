@@ -11,6 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
 
+from wenping_sched.models import Expert
+
 from .credit_helpers import accept_all, city_experts, draw, validated, window
 
 
@@ -144,6 +146,42 @@ def test_a_plan_avoids_the_suspended_too(make_user, expert_factory, matter_facto
         experts[0].id
     ] == "经协调员决定，暂停抽取至2099年1月1日"
     assert experts[0].id not in {d["expert_id"] for d in record.drawn}
+
+
+def test_a_plan_applied_after_a_suspension_or_a_leave_skips_the_panel_that_would_draw_them(
+    make_user, expert_factory, matter_factory
+):
+    from wenping_sched.extensions import db
+    from wenping_sched.models import Panel
+    from wenping_sched.plans import operations as plans
+    from wenping_sched.timeutil import at_local
+
+    user = make_user()
+    city_experts(expert_factory, 4)
+    start, end = window(weeks_ahead=5)
+    request = {"seats": {}, "min_senior": 0, "window": (start, end), "duration_minutes": 120}
+    plan = plans.create_plan(
+        user,
+        [
+            {"matter_id": matter_factory().id, "size": 2, **request},
+            {"matter_id": matter_factory().id, "size": 2, **request},
+        ],
+    )
+    db.session.commit()
+    plans.run_plan(plan.id)
+    db.session.refresh(plan)
+    first, second = plan.solution["panels"]
+    # Since the solve, one member of the first panel is suspended, one of the second goes away that day.
+    _suspend(user, db.session.get(Expert, int(first["experts"][0])), date(2099, 1, 1))
+    meeting = datetime.fromisoformat(second["start"])
+    away = db.session.get(Expert, int(second["experts"][0]))
+    _leave(
+        user, away, at_local(meeting.date(), time(0)), at_local(meeting.date() + timedelta(days=1), time(0))
+    )
+    result = plans.apply_plan(user, plan)
+    db.session.commit()
+    assert [why for _index, why in result.skipped] == ["有专家已暂停抽取或在该时间请假"] * 2
+    assert db.session.scalars(select(Panel)).all() == []
 
 
 # --- a property over random pools ---------------------------------------------------------------
