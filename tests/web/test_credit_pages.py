@@ -229,3 +229,40 @@ def test_the_demo_city_has_credit_to_show(app):
     for record in db.session.scalars(select(DrawRecord)):
         validated(record)
     assert load_demo_credit() == {"evaluations_created": 0, "suspensions_created": 0, "leaves_created": 0}
+
+
+def test_bad_form_input_is_answered_in_chinese_never_a_server_error(client, met_panel):
+    panel = met_panel["panel"]
+    member = str(panel.members[0].expert_id)
+    url = f"/panels/{panel.id}/evaluation"
+    for data, message in (
+        (
+            {"members-0-expert_id": "abc", "members-0-attendance": "present", "members-0-score": "4"},
+            "无效的专家编号",
+        ),
+        (
+            {"members-0-expert_id": "9" * 20, "members-0-attendance": "present", "members-0-score": "4"},
+            "无效的专家编号",
+        ),
+        (
+            {"members-0-expert_id": member, "members-0-attendance": "present", "members-0-score": "9"},
+            "评分应为 1 到 5 分",
+        ),
+        (
+            {"members-0-expert_id": member, "members-0-attendance": "asleep", "members-0-score": "4"},
+            "请选择出席情况",
+        ),
+        ({}, "至少评价一名成员"),
+    ):
+        resp = client.post(url, data=data)
+        assert resp.status_code == 422, data
+        assert message in resp.get_data(as_text=True), (data, message)
+    expert = panel.members[0].expert_id
+    resp = client.post(f"/experts/{expert}/leave", data={"start": "9999-12-31", "end": "9999-12-31"})
+    assert resp.status_code == 422 and "日期应在 2000 年到 2100 年之间" in resp.get_data(as_text=True)
+    resp = client.post(f"/experts/{expert}/credit/entries", data={"delta": "9" * 20, "reason": "x"})
+    assert resp.status_code == 422 and "应在 -100 到 100 之间" in resp.get_data(as_text=True)
+    resp = client.post(f"/experts/{expert}/credit/suspension", data={"until": "2001-01-01", "reason": "x"})
+    assert resp.status_code == 422 and "暂停截止日期不能早于今天" in resp.get_data(as_text=True)
+    assert client.get("/credit/report?year=abc").status_code == 200
+    assert client.get("/credit/report?year=" + "9" * 20).status_code == 200

@@ -41,11 +41,24 @@ class MemberRating(Form):
     """One member's line of the evaluation form (a sub-form: the CSRF token is the outer form's)."""
 
     expert_id = HiddenField()
-    attendance = RadioField(_l("出席情况"), choices=attendance_choices(), default="present")
-    score = SelectField(_l("评分"), choices=score_choices(), default="4")
+    # Choices checked below, with messages in Chinese (WTForms' own would be English).
+    attendance = RadioField(
+        _l("出席情况"), choices=attendance_choices(), default="present", validate_choice=False
+    )
+    score = SelectField(_l("评分"), choices=score_choices(), default="4", validate_choice=False)
     remarks = StringField(_l("备注"), validators=[Optional(), Length(max=500)])
 
+    def validate_expert_id(self, field: HiddenField) -> None:
+        if not str(field.data or "").isdigit() or len(str(field.data)) > 10:
+            raise ValidationError(_l("专家编号无效"))
+
+    def validate_attendance(self, field: RadioField) -> None:
+        if field.data not in ("present", "late", "absent"):
+            raise ValidationError(_l("请选择出席情况"))
+
     def validate_score(self, field: SelectField) -> None:
+        if field.data and field.data not in ("1", "2", "3", "4", "5"):
+            raise ValidationError(_l("评分应为 1 到 5 分"))
         if not field.data and self.attendance.data != "absent":
             raise ValidationError(_l("出席的成员须评分"))
 
@@ -92,7 +105,13 @@ class LeaveForm(FlaskForm):
     end = DateField(_l("结束日期（含当日）"), validators=[DataRequired(_l("请选择结束日期"))])
     reason = StringField(_l("事由（可选）"), validators=[Optional(), Length(max=200)])
 
+    def validate_start(self, field: DateField) -> None:
+        if field.data and not 2000 <= field.data.year <= 2100:
+            raise ValidationError(_l("日期应在 2000 年到 2100 年之间"))
+
     def validate_end(self, field: DateField) -> None:
+        if field.data and not 2000 <= field.data.year <= 2100:
+            raise ValidationError(_l("日期应在 2000 年到 2100 年之间"))
         if self.start.data and field.data and field.data < self.start.data:
             raise ValidationError(_l("结束日期不能早于开始日期"))
 

@@ -87,8 +87,12 @@ def evaluate(panel_id: int) -> str | tuple[str, int] | Response:
             else:
                 flash(_("评价没有变化"), "info")
             return redirect(url_for(".evaluate", panel_id=panel.id))
-    by_id = {m.expert_id: m for m in members}
-    rows = [(entry, by_id.get(int(entry.expert_id.data or 0))) for entry in form.members]
+    else:
+        flash(_("评价未保存，请按提示修改"), "error")
+        if any(entry.expert_id.errors for entry in form.members):
+            flash(_("表单中有无效的专家编号，请重新打开本页填写"), "error")
+    by_id = {str(m.expert_id): m for m in members}
+    rows = [(entry, by_id.get(str(entry.expert_id.data))) for entry in form.members]
     html = render_template(
         "credit/evaluate.html",
         panel=panel,
