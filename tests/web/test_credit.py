@@ -506,3 +506,28 @@ def test_departments_see_no_credit(client, make_user, login, expert_factory):
     assert client.get("/me/leave").status_code == 403
     assert client.get(f"/experts/{expert.id}/credit").status_code == 403
     assert client.get("/credit/report").status_code == 403
+
+
+def test_a_correction_never_charges_the_past_at_todays_rules(city_panel):
+    from wenping_sched.credit import evaluations, operations
+    from wenping_sched.credit.models import DEFAULT_RULES
+    from wenping_sched.extensions import db
+
+    panel, (a, _b, _c, _d) = city_panel["panel"], city_panel["members"]
+    user = city_panel["user"]
+    operations.change_rules(user, {**DEFAULT_RULES, "late": 0}, "迟到暂不扣分")
+    evaluations.evaluate(user, panel, [{"expert_id": a, "attendance": "late", "score": 4}])
+    db.session.commit()
+    assert _entries(a) == []
+    operations.change_rules(user, {**DEFAULT_RULES, "late": 5}, "恢复")
+    # The remarks corrected: still late, as when it was worth nothing.
+    evaluations.evaluate(
+        user, panel, [{"expert_id": a, "attendance": "late", "score": 4, "remarks": "约十分钟"}]
+    )
+    db.session.commit()
+    assert _entries(a) == []
+    # Corrected to present, then to late again: a new lateness, at today's rules.
+    evaluations.evaluate(user, panel, [{"expert_id": a, "attendance": "present", "score": 4}])
+    evaluations.evaluate(user, panel, [{"expert_id": a, "attendance": "late", "score": 4}])
+    db.session.commit()
+    assert [(e.kind, e.delta) for e in _entries(a)] == [("late", -5)]

@@ -180,7 +180,7 @@ def evaluate(
         db.session.add(evaluation)
         db.session.flush()
         added.append(evaluation)
-        _settle(panel, members[expert_id], evaluation, rules, user)
+        _settle(panel, members[expert_id], before, evaluation, rules, user)
     if added:
         audit.record(
             "evaluation.record",
@@ -194,10 +194,22 @@ def evaluate(
     return added
 
 
-def _settle(panel: Panel, member: PanelMember, evaluation: Evaluation, rules: Rules, user: User) -> None:
-    """Bring the member's ledger in line with the new version (forward only, as described above)."""
+def _settle(
+    panel: Panel,
+    member: PanelMember,
+    before: Evaluation | None,
+    evaluation: Evaluation,
+    rules: Rules,
+    user: User,
+) -> None:
+    """Bring the member's ledger in line with the new version (forward only, as described above).
+
+    A deduction the previous version already earned is not made again, even when it was worth
+    nothing then: a correction never charges the past at today's rules.
+    """
     assert panel.start is not None
     expert = member.expert
+    earned = {d.kind for d in _deductions(panel, before, rules)} if before is not None else set()
     wanted = {d.kind: d for d in _deductions(panel, evaluation, rules)}
     standing = _standing_entries(panel.id, expert.id)
     for kind, entry in standing.items():
@@ -215,7 +227,7 @@ def _settle(panel: Panel, member: PanelMember, evaluation: Evaluation, rules: Ru
                 reverses_id=entry.id,
             )
     for kind, d in wanted.items():
-        if kind not in standing:
+        if kind not in standing and kind not in earned:
             deduct(
                 expert,
                 kind,
