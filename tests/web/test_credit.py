@@ -531,3 +531,26 @@ def test_a_correction_never_charges_the_past_at_todays_rules(city_panel):
     evaluations.evaluate(user, panel, [{"expert_id": a, "attendance": "late", "score": 4}])
     db.session.commit()
     assert [(e.kind, e.delta) for e in _entries(a)] == [("late", -5)]
+
+
+def test_two_coordinators_saving_the_same_rating_at_once_get_a_409(
+    client, auth_headers, city_panel, monkeypatch
+):
+    from wenping_sched.credit import evaluations
+
+    panel, (a, _b, _c, _d) = city_panel["panel"], city_panel["members"]
+    headers = auth_headers(city_panel["user"])
+    url = f"/api/v1/panels/{panel.id}/evaluations"
+    assert (
+        client.post(
+            url, json=[{"expert_id": a, "attendance": "present", "score": 4}], headers=headers
+        ).status_code
+        == 201
+    )
+    # The second read the ratings before the first saved: it tries to write the same version.
+    monkeypatch.setattr(evaluations, "current_evaluations", lambda ids: {})
+    resp = client.post(url, json=[{"expert_id": a, "attendance": "late", "score": 3}], headers=headers)
+    assert resp.status_code == 409 and "刷新" in resp.get_json()["error"]["message"]
+    monkeypatch.undo()
+    assert [(e.version, e.attendance) for e in evaluations.history(panel)] == [(1, "present")]
+    assert _entries(a) == []

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..extensions import db
@@ -178,7 +179,11 @@ def evaluate(
             created_by_id=user.id,
         )
         db.session.add(evaluation)
-        db.session.flush()
+        try:
+            db.session.flush()
+        except IntegrityError as e:
+            # Another coordinator saved this member's rating at the same moment (the same version).
+            raise OperationError(_("评价刚被他人更新，请刷新页面后重试"), 409) from e
         added.append(evaluation)
         _settle(panel, members[expert_id], before, evaluation, rules, user)
     if added:
