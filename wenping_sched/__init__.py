@@ -73,6 +73,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     from . import (
         auth,
         calendar_admin,
+        credit,
         dashboard,
         departments,
         errors,
@@ -103,4 +104,5 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     reports.init_app(app)
     dashboard.init_app(app)
     portal.init_app(app)
+    credit.init_app(app)
     return app
