@@ -8,10 +8,9 @@ benchmark's baselines.
 from __future__ import annotations
 
 import bisect
-import random
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from solver.calendar import WorkCalendar
@@ -52,7 +51,6 @@ class PanelData:
     fixed: list[int]
     seats: list[tuple[str, int]]
     seat_total: int
-    tie: dict[int, int] = field(default_factory=dict)  # expert index -> seeded random weight
     tight: frozenset[str] = frozenset()  # sectors whose seats over the batch nearly use up their experts
 
     @property
@@ -128,8 +126,6 @@ class Prepared:
                 if e not in rank and is_eligible(self.experts[e], panel):
                     eligible.append(e)
                     rank[e] = r
-        rng = random.Random(f"{self.seed}/{panel.id}")
-        tie = {e: rng.getrandbits(20) for e in eligible}
         fixed = [self.index[f] for f in panel.fixed]
         return PanelData(
             index=i,
@@ -141,7 +137,6 @@ class Prepared:
             fixed=fixed,
             seats=list(panel.seats),
             seat_total=sum(n for _, n in panel.seats),
-            tie=tie,
         )
 
     def is_free(self, e: int, start: int, end: int) -> bool:
