@@ -49,7 +49,7 @@ def draw_batch(
             and not overlaps(state.taken[e], start, end)
         ]
         pf = build_family(prep, pd, cands, [1 << k0] * len(cands), rank_counts(pd, settled.members))
-        local = {e: i for i, e in enumerate(cands)}
+        local = {e: i for i, e in enumerate(pf.experts)}
         lottery, lex = lottery_of(pf, prep, [[local[e] for e in settled.members]], deadline)
         lottery = Lottery(lottery.total, lottery.tickets, ticket_for(seed, pd.panel.id, lottery.total))
         members = drawn_members(pf, prep, lottery)

@@ -146,6 +146,9 @@ class Lottery:
     total: int
     tickets: tuple[tuple[tuple[str, ...], int], ...]  # (sorted expert ids, count), sorted by the id lists
     ticket: int | None = None  # the drawn ticket, once a seed is known
+    # The chances as a solution file published them (read back by parse_panel_solution), for the
+    # validator to compare with the ticket shares; None for lotteries the solver made.
+    published: tuple[tuple[str, float], ...] | None = None
 
     def tickets_json(self) -> list[dict[str, Any]]:
         return [{"experts": list(experts), "count": count} for experts, count in self.tickets]
@@ -923,6 +926,37 @@ def _failed(r: _Reader, data: dict[str, Any], key: str) -> list[tuple[str, tuple
     return out
 
 
+def _lottery(r: _Reader, value: Any, ptr: str) -> Lottery | None:
+    """A panel's ``lottery`` as written (shape only; the validator checks counts, order and rules)."""
+    obj = r.obj(value, ptr)
+    if obj is None:
+        return None
+    before = len(r.problems)
+    total = r.integer(r.get(obj, "total", ptr), pointer_join(ptr, "total"), 1)
+    ticket = obj.get("ticket")
+    if ticket is not None:
+        ticket = r.integer(ticket, pointer_join(ptr, "ticket"), 0)
+    tickets: list[tuple[tuple[str, ...], int]] = []
+    for tp, raw in r.items(obj, "tickets", ptr):
+        t = r.obj(raw, tp)
+        if t is None:
+            continue
+        experts = r.strings(r.get(t, "experts", tp), pointer_join(tp, "experts"))
+        count = r.integer(r.get(t, "count", tp), pointer_join(tp, "count"))
+        if experts is not None and count is not None:
+            tickets.append((experts, count))
+    published: list[tuple[str, float]] = []
+    raw_chances = r.obj(r.get(obj, "chances", ptr, {}), pointer_join(ptr, "chances"))
+    for eid, p in (raw_chances or {}).items():
+        if isinstance(p, bool) or not isinstance(p, int | float):
+            r.bad(pointer_join(ptr, "chances", eid), "应为0到1之间的数")
+        else:
+            published.append((eid, float(p)))
+    if len(r.problems) > before:
+        return None
+    return Lottery(total=_v(total), tickets=tuple(tickets), ticket=ticket, published=tuple(published))
+
+
 def parse_panel_solution(data: Any, timezone: str = DEFAULT_TIMEZONE) -> PanelSolution:
     """Read a ``wenping-panels-solution/1`` object (shape only; :mod:`solver.validate` checks the rules)."""
     data = _root(data)
@@ -942,9 +976,18 @@ def parse_panel_solution(data: Any, timezone: str = DEFAULT_TIMEZONE) -> PanelSo
         seats = _groups(r, r.get(obj, "seats", ptr, {}), pointer_join(ptr, "seats"))
         start = r.time_(r.get(obj, "start", ptr), pointer_join(ptr, "start"))
         end = r.time_(r.get(obj, "end", ptr), pointer_join(ptr, "end"))
+        raw_lottery = obj.get("lottery")
+        lottery = None if raw_lottery is None else _lottery(r, raw_lottery, pointer_join(ptr, "lottery"))
         if len(r.problems) == before:
             panels.append(
-                PanelAssignment(id=_v(ident), experts=_v(experts), seats=seats, start=_v(start), end=_v(end))
+                PanelAssignment(
+                    id=_v(ident),
+                    experts=_v(experts),
+                    seats=seats,
+                    start=_v(start),
+                    end=_v(end),
+                    lottery=lottery,
+                )
             )
     unfilled = [Unfilled(id=i, reasons=rs) for i, rs in _failed(r, data, "unfilled")]
     stats = _stats(r, data)

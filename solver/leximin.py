@@ -76,7 +76,7 @@ class _Master:
 
     def __init__(self, groups: Sequence[Sequence[int]]) -> None:
         self.lp = pywraplp.Solver.CreateSolver("GLOP")
-        self.z = self.lp.NumVar(-self.lp.infinity(), self.lp.infinity(), "z")
+        self.z = self.lp.NumVar(0.0, 1.0, "z")  # a chance
         self.one = self.lp.Constraint(1.0, 1.0)
         self.groups = [list(g) for g in groups]
         self.class_of = {i: c for c, g in enumerate(self.groups) for i in g}

@@ -154,9 +154,10 @@ def settle_single(
         got = pf.fam.best(weights, threshold=-1.0, deadline=deadline)
         if got is None:
             continue
-        quotas = rank_counts(pd, [under[i] for i in got[1]])
-        pf = build_family(prep, pd, under, [masks[e] for e in under], quotas)
-        return pf, got[1]
+        chosen = [under[i] for i in got[1]]
+        pf = build_family(prep, pd, under, [masks[e] for e in under], rank_counts(pd, chosen))
+        local = {e: i for i, e in enumerate(pf.experts)}
+        return pf, [local[e] for e in chosen]
     return None
 
 

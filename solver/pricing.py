@@ -115,7 +115,12 @@ class Family:
     # --- pricing ---------------------------------------------------------------------
 
     def best(
-        self, weights: Sequence[float], threshold: float = -1.0, deadline: float | None = None
+        self,
+        weights: Sequence[float],
+        threshold: float = -1.0,
+        deadline: float | None = None,
+        *,
+        relaxation: bool = True,
     ) -> tuple[float, list[int]] | None:
         """The set of F with the largest total weight if that exceeds ``threshold``, else None.
 
@@ -124,15 +129,16 @@ class Family:
         """
         if not self.patterns:
             return None
-        if self._lp is None:
-            self._lp = _Relaxation(self)
-        bound, members = self._lp.solve(weights)
-        if bound <= threshold + EPS:
-            self.stats["lp_proof"] = self.stats.get("lp_proof", 0) + 1
-            return None
-        if members is not None and self.is_member_set(members):
-            self.stats["lp_integral"] = self.stats.get("lp_integral", 0) + 1
-            return sum(weights[i] for i in members), sorted(members)
+        if relaxation:
+            if self._lp is None:
+                self._lp = _Relaxation(self)
+            bound, members = self._lp.solve(weights)
+            if bound <= threshold + EPS:
+                self.stats["lp_proof"] = self.stats.get("lp_proof", 0) + 1
+                return None
+            if members is not None and self.is_member_set(members):
+                self.stats["lp_integral"] = self.stats.get("lp_integral", 0) + 1
+                return sum(weights[i] for i in members), sorted(members)
         self.stats["search"] = self.stats.get("search", 0) + 1
         found: list[tuple[float, list[int]]] = []
         bound_of = []
@@ -388,37 +394,36 @@ class _Search:
                     del sigmas[-c:]
 
     def _bound(self, t: int, value: float, left: int, sigmas: list[int]) -> float:
-        """An upper bound on the completions from type ``t`` on: the best candidates, at most ``cap``
-        per employer, taken per rank quota (bound 1) or with enough seat-capable ones for the seats
-        not yet filled (bound 2)."""
+        """An upper bound on the completions from type ``t`` on, the smaller of two: the best
+        candidates per rank quota, at most ``cap`` per employer and rank (bound 1); the best
+        ``left`` candidates with enough seat-capable ones for the seats not yet filled (bound 2)."""
         fam = self.fam
         cap = fam.cap
-        seen: dict[int, int] = {}
-        cands: list[tuple[float, int, bool]] = []
-        for (w, r, sg, _), ids in self.types[t:]:
-            for i in ids:
-                e = fam.employer[i]
-                k = seen.get(e)
-                if k is None:
-                    k = self.used_emp.get(e, 0)
-                if k < cap:
-                    seen[e] = k + 1
-                    cands.append((w, r, sg != 0))
         room = list(self.quota)
+        seen: dict[tuple[int, int], int] = {}
         b1 = value
-        for w, r, _ in cands:
-            if room[r] > 0:
-                b1 += w
-                room[r] -= 1
+        cands: list[tuple[float, bool]] = []
+        for (w, r, sg, _), ids in self.types[t:]:
+            if self.quota[r] <= 0:
+                continue
+            for i in ids:
+                cands.append((w, sg != 0))
+                if room[r] > 0:
+                    key = (fam.employer[i], r)
+                    k = seen.get(key, self.used_emp.get(fam.employer[i], 0))
+                    if k < cap:
+                        seen[key] = k + 1
+                        b1 += w
+                        room[r] -= 1
         unmet = self.n_slots - fam.matched(sigmas) if self.n_slots else 0
         if unmet <= 0:
             return b1
         top = cands[:left]
-        b2 = value + sum(w for w, _, _ in top)
-        short = unmet - sum(1 for _, _, sc in top if sc)
+        b2 = value + sum(w for w, _ in top)
+        short = unmet - sum(1 for _, sc in top if sc)
         if short > 0:
-            spare = [w for w, _, sc in reversed(top) if not sc]
-            extra = [w for w, _, sc in cands[left:] if sc]
+            spare = [w for w, sc in reversed(top) if not sc]
+            extra = [w for w, sc in cands[left:] if sc]
             for k in range(short):
                 if k >= len(spare) or k >= len(extra):
                     return value - 1.0  # the seats cannot be filled from here
