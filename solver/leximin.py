@@ -179,6 +179,14 @@ def leximin(
             return None
         seeds = [first[1]]
     groups = classes(fam)
+    if deadline is not None and time.perf_counter() > deadline:
+        # Out of time: the seed sets with equal weight, a valid lottery over F but not leximin.
+        sets = sorted({tuple(sorted(s)) for s in seeds})
+        chances: dict[int, float] = {}
+        for s in sets:
+            for i in s:
+                chances[i] = chances.get(i, 0.0) + 1 / len(sets)
+        return Leximin(sets, [1 / len(sets)] * len(sets), chances, [[i] for i in sorted(chances)], False)
     try:
         groups, sets = support(fam, groups, seeds, deadline)
     except Deadline:

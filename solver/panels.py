@@ -184,6 +184,8 @@ def greedy_batch(prep: Prepared, deadline: float) -> tuple[State, int]:
     no_cap = max(prep.max_load, default=0) + 1
     top_cap = max((min(m, 1 << 20) for m in prep.max_load), default=0)
     for p in window_order(prep):
+        # Past the deadline only the cheap greedy step runs (no repairs, no raised caps).
+        late = time.perf_counter() > deadline
         pd = prep.panels[p]
         if not pd.starts or len(pd.eligible) < pd.size:
             continue
@@ -191,16 +193,23 @@ def greedy_batch(prep: Prepared, deadline: float) -> tuple[State, int]:
         if choice is not None:
             state.commit(pd, choice)
             continue
-        if not loads_allow(prep, pd, state, no_cap):
+        if late or not loads_allow(prep, pd, state, no_cap):
             continue  # the experts it needs are at their max_load: no re-draw can help
         if repair(prep, state, p, cap, deadline):
             continue
-        if cap >= top_cap or (
-            best_choice(prep, pd, state, no_cap) is None and not repair(prep, state, p, no_cap, deadline)
-        ):
+        if cap >= top_cap:
             continue
-        # Filling beats a lower maximum load: raise the cap just as far as this panel needs.
-        for c in range(cap + 1, no_cap + 1):
+        if best_choice(prep, pd, state, no_cap) is None:
+            # Not even without a cap at this start of the batch: only a repair can fill it, and
+            # the cap becomes whatever load that repair needed.
+            if repair(prep, state, p, no_cap, deadline):
+                cap = max(cap, state.max_load())
+            continue
+        # Filling beats a lower maximum load: raise the cap just as far as this panel needs. Only
+        # caps one above some eligible expert's load can change anything (at most one per expert).
+        for c in sorted({state.load[e] + 1 for e in pd.eligible if state.load[e] + 1 > cap}):
+            if time.perf_counter() > deadline:
+                break
             choice = best_choice(prep, pd, state, c)
             if choice is not None:
                 state.commit(pd, choice)
@@ -244,6 +253,8 @@ def repair(
     prep: Prepared, state: State, p: int, cap: int, deadline: float, seconds: float = REPAIR_SECONDS
 ) -> bool:
     """Re-draw ``p`` together with its neighbours in one model; keep the result only if all fill."""
+    if time.perf_counter() > deadline:
+        return False
     group = [p, *neighbours(prep, state, p, REPAIR_NEIGHBOURS)]
     saved = {q: state.release(prep.panels[q]) for q in group[1:]}
     local_deadline = min(deadline, time.perf_counter() + seconds)

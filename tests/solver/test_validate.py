@@ -475,3 +475,16 @@ def test_meeting_rule_violation_is_caught(
 ) -> None:
     violations = validate_meetings(MEETINGS, mutate(VALID_MEETINGS))
     assert any(expected in v for v in violations), violations
+
+
+def test_a_person_listed_twice_is_caught() -> None:
+    # Two attendees per department: A listing A1 twice has the right count, but one person.
+    m1 = dataclasses.replace(MEETINGS.meetings[0], attendees_per_department=2)
+    inst = dataclasses.replace(MEETINGS, meetings=(m1, *MEETINGS.meetings[1:]))
+    twice = dataclasses.replace(
+        VALID_MEETINGS,
+        meetings=(dataclasses.replace(M1, attendees=(("A", ("A1", "A1")), ("B", ("B1",)))), M2),
+    )
+    violations = validate_meetings(inst, twice)
+    assert any("A lists a person twice" in v for v in violations), violations
+    assert not any("A sends" in v for v in violations)
