@@ -89,7 +89,8 @@ def greedy_pick(prep: Prepared, pd: PanelData, free: list[int], state: State) ->
     if any(f not in free_set for f in fixed):
         return None
     load, rank = state.load, pd.rank
-    cands = sorted(free, key=lambda e: (rank[e], load[e]))
+    spread = pd.spread
+    cands = sorted(free, key=lambda e: (rank[e], load[e], spread[e]))
     # Outside seats, spare the experts of sectors that later panels will be short of (fill first).
     tight = pd.tight
     spare = sorted(cands, key=lambda e: (rank[e], bool(tight & prep.sectors[e]))) if tight else cands
@@ -306,11 +307,11 @@ def improve(prep: Prepared, state: State, cap: int, deadline: float) -> int:
                         and not overlaps(state.taken[e], start, end)
                     ]
                 best = None
-                best_key = (pd.rank[m], state.load[m] - 1)
+                best_key = (pd.rank[m], state.load[m] - 1, pd.spread[m])
                 for c in outsiders:
                     if c in members:
                         continue
-                    key = (pd.rank[c], state.load[c])
+                    key = (pd.rank[c], state.load[c], pd.spread[c])
                     if key >= best_key:
                         continue
                     if m in seat_of and seat_of[m] not in prep.sectors[c]:

@@ -76,6 +76,8 @@ class _Master:
 
     def __init__(self, groups: Sequence[Sequence[int]]) -> None:
         self.lp = pywraplp.Solver.CreateSolver("GLOP")
+        # Tiny LPs solved again and again from the last basis: presolve costs more than it saves.
+        self.lp.SetSolverSpecificParametersAsString("use_preprocessing: false")
         self.z = self.lp.NumVar(0.0, 1.0, "z")  # a chance
         self.one = self.lp.Constraint(1.0, 1.0)
         self.groups = [list(g) for g in groups]
@@ -178,6 +180,8 @@ def leximin(
         if first is None:
             return None
         seeds = [first[1]]
+    if fam.size - len(fam.fixed) == 1:
+        return _one_open(fam)
     groups = classes(fam)
     if deadline is not None and time.perf_counter() > deadline:
         # Out of time: the seed sets with equal weight, a valid lottery over F but not leximin.
@@ -187,6 +191,7 @@ def leximin(
             for i in s:
                 chances[i] = chances.get(i, 0.0) + 1 / len(sets)
         return Leximin(sets, [1 / len(sets)] * len(sets), chances, [[i] for i in sorted(chances)], False)
+    seeds = [*seeds, *_greedy_columns(fam)]
     try:
         groups, sets = support(fam, groups, seeds, deadline)
     except Deadline:
@@ -235,6 +240,39 @@ def leximin(
     return Leximin(sets_, weights, chances, groups, exact, len(master.cols), rounds)
 
 
+def _greedy_columns(fam: Family) -> list[list[int]]:
+    """Cheap first columns: greedy sets, each favouring the candidates the earlier ones used least."""
+    open_seats = fam.size - len(fam.fixed)
+    rounds = min(24, max(4, -(-fam.n // max(open_seats, 1)) + 2))
+    held = [0] * fam.n
+    out: list[list[int]] = []
+    for k in range(rounds):
+        order = sorted(range(fam.n), key=lambda i: (held[i], (i * 7 + k * 13) % fam.n))
+        got = fam.greedy(order, fam.patterns[k % len(fam.patterns)])
+        if got is not None:
+            out.append(got)
+            for i in got:
+                held[i] += 1
+    return out
+
+
+def _one_open(fam: Family) -> Leximin | None:
+    """One seat open (a replacement draw): F is the fixed members plus any one candidate who keeps
+    every rule, and the leximin lottery gives each of them the same chance. No LP needed."""
+    sets = [
+        tuple(sorted([*fam.fixed, i]))
+        for i in range(fam.n)
+        if i not in fam.fixed and fam.is_member_set([*fam.fixed, i])
+    ]
+    if not sets:
+        return None
+    w = 1 / len(sets)
+    chances = {f: 1.0 for f in fam.fixed}
+    chances.update({i: w for s in sets for i in s if i not in fam.fixed})
+    groups = [[i] for i in sorted(chances)]
+    return Leximin(sets, [w] * len(sets), chances, groups, True, len(sets), 1)
+
+
 def _column_generation(fam: Family, master: _Master, deadline: float | None) -> tuple[float, list[float]]:
     while True:
         if deadline is not None and time.perf_counter() > deadline:
@@ -268,20 +306,22 @@ def round_tickets(fam: Family, lex: Leximin, total: int, swaps: int = 4000) -> d
             per[class_of[i]] = per.get(class_of[i], 0) + 1
         # The tickets of one set repeat with the period after which every class's turn comes back.
         period = 1
+        turns = []
         for c, k in per.items():
-            m = len(lex.classes[c])
+            g = lex.classes[c]
+            m = len(g)
             period = math.lcm(period, m // math.gcd(m, k))
+            cycle = g + g
+            turns.append((cycle, m, k, pointer[c]))
+            pointer[c] = (pointer[c] + n * k) % m
         reps, extra = divmod(n, period) if period < n else (0, n)
         for j in range(min(n, period)):
             members: list[int] = []
-            for c, k in per.items():
-                g = lex.classes[c]
-                p0 = pointer[c] + j * k
-                members.extend(g[(p0 + t) % len(g)] for t in range(k))
+            for cycle, m, k, p0 in turns:
+                p = (p0 + j * k) % m
+                members += cycle[p : p + k]
             key = tuple(sorted(members))
             tickets[key] = tickets.get(key, 0) + reps + (1 if j < extra else 0)
-        for c, k in per.items():
-            pointer[c] = (pointer[c] + n * k) % len(lex.classes[c])
     target = {i: p * total for i, p in lex.chances.items()}
     held = {i: 0 for i in target}
     for key, c in tickets.items():

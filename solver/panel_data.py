@@ -8,9 +8,10 @@ benchmark's baselines.
 from __future__ import annotations
 
 import bisect
+import zlib
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from solver.calendar import WorkCalendar
@@ -52,6 +53,9 @@ class PanelData:
     seats: list[tuple[str, int]]
     seat_total: int
     tight: frozenset[str] = frozenset()  # sectors whose seats over the batch nearly use up their experts
+    # expert index -> a fixed tie-break of the batch pass (a hash of panel and expert ids): spreads
+    # equal choices over the pool; never the draw, which each panel's lottery makes afterwards
+    spread: dict[int, int] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -127,6 +131,7 @@ class Prepared:
                     eligible.append(e)
                     rank[e] = r
         fixed = [self.index[f] for f in panel.fixed]
+        spread = {e: zlib.crc32(f"{panel.id}/{self.experts[e].id}".encode()) for e in eligible}
         return PanelData(
             index=i,
             panel=panel,
@@ -137,6 +142,7 @@ class Prepared:
             fixed=fixed,
             seats=list(panel.seats),
             seat_total=sum(n for _, n in panel.seats),
+            spread=spread,
         )
 
     def is_free(self, e: int, start: int, end: int) -> bool:

@@ -112,6 +112,61 @@ class Family:
         mask = sum(1 << m for m in s)
         return any(mask & p == mask for p in self.patterns)
 
+    def greedy(self, order: Sequence[int], pattern: int) -> list[int] | None:
+        """A set of F built from ``order`` (most wanted first) at one start pattern, or None.
+
+        Seats first (scarcest sector first), then seniors, then the rest, each time the first
+        candidate in ``order`` that the rank quotas and employers still allow. Cheap, not optimal:
+        it seeds the column generation with many different sets.
+        """
+        chosen: list[int] = list(self.fixed)
+        taken = set(chosen)
+        quota = list(self.quotas) if self.quotas is not None else None
+        per_emp: dict[int, int] = {}
+        for f in self.fixed:
+            per_emp[self.employer[f]] = per_emp.get(self.employer[f], 0) + 1
+            if quota is not None:
+                quota[self.rank[f]] -= 1
+        free = [i for i in order if pattern >> i & 1 and i not in taken]
+
+        def ok(i: int) -> bool:
+            if i in taken or per_emp.get(self.employer[i], 0) >= self.cap:
+                return False
+            return quota is None or (self.rank[i] < len(quota) and quota[self.rank[i]] > 0)
+
+        def take(i: int) -> None:
+            chosen.append(i)
+            taken.add(i)
+            per_emp[self.employer[i]] = per_emp.get(self.employer[i], 0) + 1
+            if quota is not None:
+                quota[self.rank[i]] -= 1
+
+        sectors = sorted(
+            (k for k, n in enumerate(self.seat_counts) if n),
+            key=lambda k: sum(1 for i in free if self.sigma[i] >> k & 1),
+        )
+        for k in sectors:
+            have = sum(1 for i in chosen if self.sigma[i] >> k & 1)
+            for i in free:
+                if have >= self.seat_counts[k]:
+                    break
+                if self.sigma[i] >> k & 1 and ok(i) and len(chosen) < self.size:
+                    take(i)
+                    have += 1
+        seniors = sum(1 for i in chosen if self.senior[i])
+        for i in free:
+            if seniors >= self.min_senior or len(chosen) >= self.size:
+                break
+            if self.senior[i] and ok(i):
+                take(i)
+                seniors += 1
+        for i in free:
+            if len(chosen) >= self.size:
+                break
+            if ok(i):
+                take(i)
+        return sorted(chosen) if self.is_member_set(chosen) else None
+
     # --- pricing ---------------------------------------------------------------------
 
     def best(
@@ -177,6 +232,8 @@ class _Relaxation:
 
     def __init__(self, fam: Family) -> None:
         lp = pywraplp.Solver.CreateSolver("GLOP")
+        # Tiny LPs solved again and again from the last basis: presolve costs more than it saves.
+        lp.SetSolverSpecificParametersAsString("use_preprocessing: false")
         self.lp = lp
         inf = lp.infinity()
         n = fam.n
