@@ -40,6 +40,10 @@ from solver.pricing import Deadline, Family
 TOL = 1e-7
 
 
+class NumericTrouble(Exception):
+    """The master LP could not be solved to optimality: the lottery found so far is kept."""
+
+
 @dataclass
 class Leximin:
     """An exact leximin distribution over member sets (candidate indices), and its chances."""
@@ -126,7 +130,14 @@ class _Master:
     def solve(self) -> tuple[float, list[float], float]:
         status = self.lp.Solve()
         if status != pywraplp.Solver.OPTIMAL:
-            raise RuntimeError(f"leximin master LP not optimal (status {status})")
+            # GLOP lost its way from the previous basis (seen once in 50 city years): start over
+            # from scratch, with presolve; if even that fails the caller keeps what it has.
+            self.lp.Reset()
+            self.lp.SetSolverSpecificParametersAsString("use_preprocessing: true")
+            status = self.lp.Solve()
+            self.lp.SetSolverSpecificParametersAsString("use_preprocessing: false")
+            if status != pywraplp.Solver.OPTIMAL:
+                raise NumericTrouble(f"leximin master LP not optimal (status {status})")
         # GLOP's duals are d(objective)/d(bound): the rows "chance >= z" have duals <= 0.
         duals = [max(0.0, -row.dual_value()) for row in self.row]
         return self.z.solution_value(), duals, self.one.dual_value()
@@ -216,7 +227,7 @@ def leximin(
         rounds += 1
         try:
             z, duals = _column_generation(fam, master, deadline)
-        except Deadline:
+        except (Deadline, NumericTrouble):
             exact = False
             break
         # Read the lottery before the next round changes the LP (its solution is then gone).
@@ -227,8 +238,13 @@ def leximin(
             master.fix(c, z)
         open_ = [c for c in open_ if c not in value]
     if not exact or not sets_:
-        master.solve()
-        sets_, weights = master.distribution()
+        try:
+            master.solve()
+            sets_, weights = master.distribution()
+        except NumericTrouble:
+            if not sets_:  # not even one round solved: the seed sets, equally
+                sets_ = sorted({tuple(sorted(s)) for s in sets})
+                weights = [1 / len(sets_)] * len(sets_)
     chances = {i: 0.0 for g in groups for i in g}
     for c, g in enumerate(groups):  # exact chances: the class's average, shared equally
         share = sum(

@@ -294,7 +294,9 @@ class _Relaxation:
         for v, w in zip(self.x, weights, strict=True):
             self.objective.SetCoefficient(v, w)
         if self.lp.Solve() != pywraplp.Solver.OPTIMAL:
-            return float("-inf"), None
+            self.lp.Reset()
+            if self.lp.Solve() != pywraplp.Solver.OPTIMAL:
+                return float("inf"), None  # no bound: the branch and bound decides
         values = [v.solution_value() for v in self.x]
         if all(x < 1e-6 or x > 1 - 1e-6 for x in values):
             return self.objective.Value(), [i for i, x in enumerate(values) if x > 0.5]
