@@ -130,9 +130,8 @@ class _Master:
     def solve(self) -> tuple[float, list[float], float]:
         status = self.lp.Solve()
         if status != pywraplp.Solver.OPTIMAL:
-            # GLOP lost its way from the previous basis (seen once in 50 city years): start over
-            # from scratch, with presolve; if even that fails the caller keeps what it has.
-            self.lp.Reset()
+            # GLOP lost its way from the previous basis (seen once in 50 city years): try again
+            # with presolve; if even that fails the caller keeps what it has.
             self.lp.SetSolverSpecificParametersAsString("use_preprocessing: true")
             status = self.lp.Solve()
             self.lp.SetSolverSpecificParametersAsString("use_preprocessing: false")

@@ -293,9 +293,14 @@ class _Relaxation:
         """The LP's optimum and, when every x is 0 or 1, the members it picks."""
         for v, w in zip(self.x, weights, strict=True):
             self.objective.SetCoefficient(v, w)
-        if self.lp.Solve() != pywraplp.Solver.OPTIMAL:
-            self.lp.Reset()
-            if self.lp.Solve() != pywraplp.Solver.OPTIMAL:
+        status = self.lp.Solve()
+        if status == pywraplp.Solver.INFEASIBLE:
+            return float("-inf"), None  # not even a fractional set: F is empty
+        if status != pywraplp.Solver.OPTIMAL:
+            self.lp.SetSolverSpecificParametersAsString("use_preprocessing: true")
+            status = self.lp.Solve()
+            self.lp.SetSolverSpecificParametersAsString("use_preprocessing: false")
+            if status != pywraplp.Solver.OPTIMAL:
                 return float("inf"), None  # no bound: the branch and bound decides
         values = [v.solution_value() for v in self.x]
         if all(x < 1e-6 or x > 1 - 1e-6 for x in values):
