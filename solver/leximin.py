@@ -80,8 +80,6 @@ class _Master:
 
     def __init__(self, groups: Sequence[Sequence[int]]) -> None:
         self.lp = pywraplp.Solver.CreateSolver("GLOP")
-        # Tiny LPs solved again and again from the last basis: presolve costs more than it saves.
-        self.lp.SetSolverSpecificParametersAsString("use_preprocessing: false")
         self.z = self.lp.NumVar(0.0, 1.0, "z")  # a chance
         self.one = self.lp.Constraint(1.0, 1.0)
         self.groups = [list(g) for g in groups]
@@ -130,11 +128,9 @@ class _Master:
     def solve(self) -> tuple[float, list[float], float]:
         status = self.lp.Solve()
         if status != pywraplp.Solver.OPTIMAL:
-            # GLOP lost its way from the previous basis (seen once in 50 city years): try again
-            # with presolve; if even that fails the caller keeps what it has.
-            self.lp.SetSolverSpecificParametersAsString("use_preprocessing: true")
+            # GLOP could not finish from its last basis (seen with presolve off, on seed 15 of the
+            # city year): try once more; if even that fails the caller keeps what it has.
             status = self.lp.Solve()
-            self.lp.SetSolverSpecificParametersAsString("use_preprocessing: false")
             if status != pywraplp.Solver.OPTIMAL:
                 raise NumericTrouble(f"leximin master LP not optimal (status {status})")
         # GLOP's duals are d(objective)/d(bound): the rows "chance >= z" have duals <= 0.

@@ -232,8 +232,6 @@ class _Relaxation:
 
     def __init__(self, fam: Family) -> None:
         lp = pywraplp.Solver.CreateSolver("GLOP")
-        # Tiny LPs solved again and again from the last basis: presolve costs more than it saves.
-        lp.SetSolverSpecificParametersAsString("use_preprocessing: false")
         self.lp = lp
         inf = lp.infinity()
         n = fam.n
@@ -297,9 +295,7 @@ class _Relaxation:
         if status == pywraplp.Solver.INFEASIBLE:
             return float("-inf"), None  # not even a fractional set: F is empty
         if status != pywraplp.Solver.OPTIMAL:
-            self.lp.SetSolverSpecificParametersAsString("use_preprocessing: true")
             status = self.lp.Solve()
-            self.lp.SetSolverSpecificParametersAsString("use_preprocessing: false")
             if status != pywraplp.Solver.OPTIMAL:
                 return float("inf"), None  # no bound: the branch and bound decides
         values = [v.solution_value() for v in self.x]
