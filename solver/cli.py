@@ -15,6 +15,7 @@ import sys
 from typing import Any
 
 from solver.instance import (
+    MAX_SEED,
     InstanceError,
     PanelInstance,
     load_json,
@@ -62,11 +63,18 @@ def run(
             _err(str(problem))
         return 2
 
+    if time_limit is not None and not (0 < time_limit <= 86400):  # also refuses nan
+        _err("--time-limit: 求解时限应为大于0且不超过86400的秒数")
+        return 2
+
     solution: dict[str, Any]
     violations: list[str]
     if isinstance(instance, PanelInstance):
         from solver.panels import solve_panels
 
+        if seed is not None and not 0 <= seed <= MAX_SEED:
+            _err(f"--seed: 随机种子应为0到{MAX_SEED}之间的整数")
+            return 2
         if seed is not None:
             instance = dataclasses.replace(instance, rules=dataclasses.replace(instance.rules, seed=seed))
         panel_solution = solve_panels(instance, time_limit=time_limit)

@@ -1,10 +1,11 @@
 """Fast panel drawing without a model: a greedy batch pass and a swap-based improvement.
 
 The greedy pass walks the panels in window order and, for each, the candidate starts from
-the earliest; at a start it seats the best free experts by (pool rank, current load, seeded
-random weight) — the contract's objectives 3, 4 and 6 taken one panel at a time — never past
-the load cap that objective 2 allows. :func:`improve` then swaps members for more local or
-less loaded ones while every hard rule keeps holding.
+the earliest; at a start it seats the best free experts by (pool rank, current load) — local
+first, and the least loaded to keep objective 2 low — never past the load cap that objective 2
+allows. :func:`improve` then swaps members for more local or less loaded ones while every hard
+rule keeps holding. Who finally sits on each panel is drawn afterwards by its lottery
+(:mod:`solver.batch_lottery`).
 """
 
 from __future__ import annotations
@@ -87,8 +88,9 @@ def greedy_pick(prep: Prepared, pd: PanelData, free: list[int], state: State) ->
     free_set = set(free)
     if any(f not in free_set for f in fixed):
         return None
-    load, rank, tie = state.load, pd.rank, pd.tie
-    cands = sorted(free, key=lambda e: (rank[e], load[e], -tie[e]))
+    load, rank = state.load, pd.rank
+    spread = pd.spread
+    cands = sorted(free, key=lambda e: (rank[e], load[e], spread[e]))
     # Outside seats, spare the experts of sectors that later panels will be short of (fill first).
     tight = pd.tight
     spare = sorted(cands, key=lambda e: (rank[e], bool(tight & prep.sectors[e]))) if tight else cands
@@ -147,13 +149,11 @@ def greedy_pick(prep: Prepared, pd: PanelData, free: list[int], state: State) ->
 
 
 def pick_weights(pd: PanelData, free: list[int], load: list[int]) -> dict[int, int]:
-    """One integer per expert ordering objectives 3 > 4 > 6 for a single panel's draw."""
+    """One integer per expert: local first (objective 3), then lower loads (helps objective 2)."""
     size = pd.size
     n_pools = len(pd.panel.pools)
-    b = size * (1 << 20) + 1
-    max_even = 2 * max((load[e] for e in free), default=0) + 1
-    a = size * (max_even * b + (1 << 20)) + 1
-    return {e: (size + 1) ** (n_pools - 1 - pd.rank[e]) * a - (2 * load[e] + 1) * b + pd.tie[e] for e in free}
+    a = size * (2 * max((load[e] for e in free), default=0) + 1) + 1
+    return {e: (size + 1) ** (n_pools - 1 - pd.rank[e]) * a - (2 * load[e] + 1) for e in free}
 
 
 def exact_pick(
@@ -307,11 +307,11 @@ def improve(prep: Prepared, state: State, cap: int, deadline: float) -> int:
                         and not overlaps(state.taken[e], start, end)
                     ]
                 best = None
-                best_key = (pd.rank[m], state.load[m] - 1, -pd.tie[m])
+                best_key = (pd.rank[m], state.load[m] - 1, pd.spread[m])
                 for c in outsiders:
                     if c in members:
                         continue
-                    key = (pd.rank[c], state.load[c], -pd.tie[c])
+                    key = (pd.rank[c], state.load[c], pd.spread[c])
                     if key >= best_key:
                         continue
                     if m in seat_of and seat_of[m] not in prep.sectors[c]:

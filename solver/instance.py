@@ -146,6 +146,9 @@ class Lottery:
     total: int
     tickets: tuple[tuple[tuple[str, ...], int], ...]  # (sorted expert ids, count), sorted by the id lists
     ticket: int | None = None  # the drawn ticket, once a seed is known
+    # The chances as a solution file published them (read back by parse_panel_solution), for the
+    # validator to compare with the ticket shares; None for lotteries the solver made.
+    published: tuple[tuple[str, float], ...] | None = None
 
     def tickets_json(self) -> list[dict[str, Any]]:
         return [{"experts": list(experts), "count": count} for experts, count in self.tickets]
@@ -275,6 +278,16 @@ class MeetingSolution:
 # --- parsing ------------------------------------------------------------------------
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
+# Bounds at the door: numbers the solver multiplies, and times it walks day by day, stay sensible
+# (CP-SAT refuses integers beyond 2**63; a window in year 9999 overflows a date; a window of years
+# is years of slots to search).
+MAX_LOAD = 10_000
+MAX_SIZE = 100
+MAX_EMPLOYER = 100
+MAX_SEED = 2**63 - 1
+MAX_CAPACITY = 100_000
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+MAX_WINDOW_DAYS = 366
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _MISSING: Any = object()
 _T = TypeVar("_T")
@@ -352,7 +365,9 @@ class _Reader:
             return None
         return value
 
-    def integer(self, value: Any, ptr: str, minimum: int | None = None) -> int | None:
+    def integer(
+        self, value: Any, ptr: str, minimum: int | None = None, maximum: int | None = None
+    ) -> int | None:
         if value is _MISSING:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
@@ -360,6 +375,9 @@ class _Reader:
             return None
         if minimum is not None and value < minimum:
             self.bad(ptr, f"不能小于{minimum}")
+            return None
+        if maximum is not None and value > maximum:
+            self.bad(ptr, f"不能大于{maximum}")
             return None
         return value
 
@@ -393,7 +411,14 @@ class _Reader:
         if parsed is None:
             self.bad(ptr, f"无法识别的时间{json.dumps(value, ensure_ascii=False)}，应如2026-03-02T08:30")
             return None
-        parsed = parsed.replace(tzinfo=self.tz) if parsed.tzinfo is None else parsed.astimezone(self.tz)
+        if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+            self.bad(ptr, f"时间{value}超出可安排的范围（{FIRST_YEAR}年至{LAST_YEAR}年）")
+            return None
+        try:
+            parsed = parsed.replace(tzinfo=self.tz) if parsed.tzinfo is None else parsed.astimezone(self.tz)
+        except (OverflowError, ValueError):
+            self.bad(ptr, f"时间{value}超出可安排的范围（{FIRST_YEAR}年至{LAST_YEAR}年）")
+            return None
         self._times[value] = parsed
         return parsed
 
@@ -411,6 +436,14 @@ class _Reader:
             self.bad(ptr, "结束时间必须晚于开始时间")
             return None
         return (start, end)
+
+    def window(self, value: Any, ptr: str) -> Interval | None:
+        """An interval the solver searches slot by slot: at most ``MAX_WINDOW_DAYS`` long."""
+        got = self.interval(value, ptr)
+        if got is not None and (got[1] - got[0]).days >= MAX_WINDOW_DAYS:
+            self.bad(ptr, f"时间窗口过长（{(got[1] - got[0]).days}天），不能超过{MAX_WINDOW_DAYS}天")
+            return None
+        return got
 
     def intervals(self, value: Any, ptr: str) -> tuple[Interval, ...] | None:
         if not isinstance(value, list):
@@ -469,7 +502,7 @@ class _Reader:
         for d in sorted(holidays & extra):
             self.bad("/calendar/extra_workdays", f"{d.isoformat()}不能既是节假日又是调休上班日")
         work_hours = self.work_hours(cal.get("work_hours"), default.work_hours)
-        slot = self.integer(cal.get("slot_minutes", default.slot_minutes), "/calendar/slot_minutes", 1)
+        slot = self.integer(cal.get("slot_minutes", default.slot_minutes), "/calendar/slot_minutes", 1, 1440)
         if slot is not None and 1440 % slot:
             self.bad("/calendar/slot_minutes", "应能整除一天的分钟数1440，如15、30、60")
             slot = None
@@ -527,7 +560,7 @@ class _Reader:
 
     def duration(self, obj: dict[str, Any], ptr: str, slot: int) -> int | None:
         p = pointer_join(ptr, "duration_minutes")
-        value = self.integer(self.get(obj, "duration_minutes", ptr), p, 1)
+        value = self.integer(self.get(obj, "duration_minutes", ptr), p, 1, 1440)
         if value is not None and value < slot:
             self.bad(p, f"至少为一个时间格（{slot}分钟）")
             return None
@@ -571,10 +604,12 @@ def parse_panels(data: Any) -> PanelInstance:
     rules = PanelRules()
     raw_rules = r.obj(r.get(data, "rules", "", {}), "/rules")
     if raw_rules is not None:
-        mse = r.integer(r.get(raw_rules, "max_same_employer", "/rules", 1), "/rules/max_same_employer", 1)
+        mse = r.integer(
+            r.get(raw_rules, "max_same_employer", "/rules", 1), "/rules/max_same_employer", 1, MAX_EMPLOYER
+        )
         seed = raw_rules.get("seed")
         if seed is not None:
-            seed = r.integer(seed, "/rules/seed")
+            seed = r.integer(seed, "/rules/seed", 0, MAX_SEED)
         rules = PanelRules(max_same_employer=mse or 1, seed=seed)
 
     experts: list[Expert] = []
@@ -593,10 +628,10 @@ def parse_panels(data: Any) -> PanelInstance:
         senior = r.boolean(r.get(e, "senior", ptr, False), pointer_join(ptr, "senior"))
         interests = r.strings(r.get(e, "interests", ptr, []), pointer_join(ptr, "interests"))
         busy = r.intervals(r.get(e, "busy", ptr, []), pointer_join(ptr, "busy"))
-        load = r.integer(r.get(e, "load", ptr, 0), pointer_join(ptr, "load"), 0)
+        load = r.integer(r.get(e, "load", ptr, 0), pointer_join(ptr, "load"), 0, MAX_LOAD)
         max_load = e.get("max_load")
         if max_load is not None:
-            max_load = r.integer(max_load, pointer_join(ptr, "max_load"), 0)
+            max_load = r.integer(max_load, pointer_join(ptr, "max_load"), 0, MAX_LOAD)
         if len(r.problems) == before:
             experts.append(
                 Expert(
@@ -645,13 +680,13 @@ def _parse_panel(
     r.unique(seen, ident, ptr, "评审组")
     matter = r.string(r.get(p, "matter", ptr, ""), pointer_join(ptr, "matter"), empty=True)
     pools = r.strings(r.get(p, "pools", ptr), pointer_join(ptr, "pools"), non_empty=True)
-    size = r.integer(r.get(p, "size", ptr), pointer_join(ptr, "size"), 1)
+    size = r.integer(r.get(p, "size", ptr), pointer_join(ptr, "size"), 1, MAX_SIZE)
 
     seats: list[tuple[str, int]] = []
     raw_seats = r.obj(r.get(p, "seats", ptr, {}), pointer_join(ptr, "seats"))
     for sector, count in (raw_seats or {}).items():
         sp = pointer_join(ptr, "seats", sector)
-        n = r.integer(count, sp, 0)
+        n = r.integer(count, sp, 0, MAX_SIZE)
         if not sector.strip():
             r.bad(sp, "领域名称不能为空")
         elif n is not None:
@@ -660,7 +695,7 @@ def _parse_panel(
     if size is not None and total > size:
         r.bad(pointer_join(ptr, "seats"), f"各领域席位合计{total}，超过评审组人数{size}")
 
-    min_senior = r.integer(r.get(p, "min_senior", ptr, 0), pointer_join(ptr, "min_senior"), 0)
+    min_senior = r.integer(r.get(p, "min_senior", ptr, 0), pointer_join(ptr, "min_senior"), 0, MAX_SIZE)
     if min_senior is not None and size is not None and min_senior > size:
         r.bad(pointer_join(ptr, "min_senior"), f"不能超过评审组人数{size}")
     conflicts = r.strings(r.get(p, "conflicts", ptr, []), pointer_join(ptr, "conflicts"))
@@ -682,7 +717,7 @@ def _parse_panel(
             why = _ineligible(expert, pools, exclude, conflicts)
             if why:
                 r.bad(pointer_join(ptr, "fixed", i), f"固定专家{eid}不符合抽取条件：{why}")
-    window = r.interval(r.get(p, "window", ptr), pointer_join(ptr, "window"))
+    window = r.window(r.get(p, "window", ptr), pointer_join(ptr, "window"))
     duration = r.duration(p, ptr, slot)
     if len(r.problems) > before:
         return None
@@ -746,7 +781,7 @@ def parse_meetings(data: Any) -> MeetingInstance:
         ident = r.string(r.get(room, "id", ptr), pointer_join(ptr, "id"))
         r.unique(seen, ident, ptr, "会议室")
         name = r.string(r.get(room, "name", ptr, ""), pointer_join(ptr, "name"), empty=True)
-        capacity = r.integer(r.get(room, "capacity", ptr), pointer_join(ptr, "capacity"), 0)
+        capacity = r.integer(r.get(room, "capacity", ptr), pointer_join(ptr, "capacity"), 0, MAX_CAPACITY)
         busy = r.intervals(r.get(room, "busy", ptr, []), pointer_join(ptr, "busy"))
         if len(r.problems) == before:
             rooms.append(Room(id=_v(ident), name=_v(name), capacity=_v(capacity), busy=_v(busy)))
@@ -772,9 +807,12 @@ def parse_meetings(data: Any) -> MeetingInstance:
                     r.bad(pointer_join(ptr, key, i), f"部门“{dep}”重复列出")
                 listed.add(dep)
         per = r.integer(
-            r.get(m, "attendees_per_department", ptr, 1), pointer_join(ptr, "attendees_per_department"), 1
+            r.get(m, "attendees_per_department", ptr, 1),
+            pointer_join(ptr, "attendees_per_department"),
+            1,
+            MAX_SIZE,
         )
-        window = r.interval(r.get(m, "window", ptr), pointer_join(ptr, "window"))
+        window = r.window(r.get(m, "window", ptr), pointer_join(ptr, "window"))
         duration = r.duration(m, ptr, calendar.slot_minutes)
         if len(r.problems) == before:
             meetings.append(
@@ -923,6 +961,37 @@ def _failed(r: _Reader, data: dict[str, Any], key: str) -> list[tuple[str, tuple
     return out
 
 
+def _lottery(r: _Reader, value: Any, ptr: str) -> Lottery | None:
+    """A panel's ``lottery`` as written (shape only; the validator checks counts, order and rules)."""
+    obj = r.obj(value, ptr)
+    if obj is None:
+        return None
+    before = len(r.problems)
+    total = r.integer(r.get(obj, "total", ptr), pointer_join(ptr, "total"), 1)
+    ticket = obj.get("ticket")
+    if ticket is not None:
+        ticket = r.integer(ticket, pointer_join(ptr, "ticket"), 0)
+    tickets: list[tuple[tuple[str, ...], int]] = []
+    for tp, raw in r.items(obj, "tickets", ptr):
+        t = r.obj(raw, tp)
+        if t is None:
+            continue
+        experts = r.strings(r.get(t, "experts", tp), pointer_join(tp, "experts"))
+        count = r.integer(r.get(t, "count", tp), pointer_join(tp, "count"))
+        if experts is not None and count is not None:
+            tickets.append((experts, count))
+    published: list[tuple[str, float]] = []
+    raw_chances = r.obj(r.get(obj, "chances", ptr, {}), pointer_join(ptr, "chances"))
+    for eid, p in (raw_chances or {}).items():
+        if isinstance(p, bool) or not isinstance(p, int | float):
+            r.bad(pointer_join(ptr, "chances", eid), "应为0到1之间的数")
+        else:
+            published.append((eid, float(p)))
+    if len(r.problems) > before:
+        return None
+    return Lottery(total=_v(total), tickets=tuple(tickets), ticket=ticket, published=tuple(published))
+
+
 def parse_panel_solution(data: Any, timezone: str = DEFAULT_TIMEZONE) -> PanelSolution:
     """Read a ``wenping-panels-solution/1`` object (shape only; :mod:`solver.validate` checks the rules)."""
     data = _root(data)
@@ -942,9 +1011,18 @@ def parse_panel_solution(data: Any, timezone: str = DEFAULT_TIMEZONE) -> PanelSo
         seats = _groups(r, r.get(obj, "seats", ptr, {}), pointer_join(ptr, "seats"))
         start = r.time_(r.get(obj, "start", ptr), pointer_join(ptr, "start"))
         end = r.time_(r.get(obj, "end", ptr), pointer_join(ptr, "end"))
+        raw_lottery = obj.get("lottery")
+        lottery = None if raw_lottery is None else _lottery(r, raw_lottery, pointer_join(ptr, "lottery"))
         if len(r.problems) == before:
             panels.append(
-                PanelAssignment(id=_v(ident), experts=_v(experts), seats=seats, start=_v(start), end=_v(end))
+                PanelAssignment(
+                    id=_v(ident),
+                    experts=_v(experts),
+                    seats=seats,
+                    start=_v(start),
+                    end=_v(end),
+                    lottery=lottery,
+                )
             )
     unfilled = [Unfilled(id=i, reasons=rs) for i, rs in _failed(r, data, "unfilled")]
     stats = _stats(r, data)

@@ -8,7 +8,7 @@ benchmark's baselines.
 from __future__ import annotations
 
 import bisect
-import random
+import zlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -52,8 +52,10 @@ class PanelData:
     fixed: list[int]
     seats: list[tuple[str, int]]
     seat_total: int
-    tie: dict[int, int] = field(default_factory=dict)  # expert index -> seeded random weight
     tight: frozenset[str] = frozenset()  # sectors whose seats over the batch nearly use up their experts
+    # expert index -> a fixed tie-break of the batch pass (a hash of panel and expert ids): spreads
+    # equal choices over the pool; never the draw, which each panel's lottery makes afterwards
+    spread: dict[int, int] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -128,9 +130,8 @@ class Prepared:
                 if e not in rank and is_eligible(self.experts[e], panel):
                     eligible.append(e)
                     rank[e] = r
-        rng = random.Random(f"{self.seed}/{panel.id}")
-        tie = {e: rng.getrandbits(20) for e in eligible}
         fixed = [self.index[f] for f in panel.fixed]
+        spread = {e: zlib.crc32(f"{panel.id}/{self.experts[e].id}".encode()) for e in eligible}
         return PanelData(
             index=i,
             panel=panel,
@@ -141,7 +142,7 @@ class Prepared:
             fixed=fixed,
             seats=list(panel.seats),
             seat_total=sum(n for _, n in panel.seats),
-            tie=tie,
+            spread=spread,
         )
 
     def is_free(self, e: int, start: int, end: int) -> bool:

@@ -23,10 +23,12 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from solver.batch_lottery import draw_batch
 from solver.calendar import WorkCalendar
 from solver.explain import explain_unfilled
 from solver.heuristics import Choice, State, best_choice, improve
-from solver.instance import PanelAssignment, PanelInstance, PanelSolution, Unfilled
+from solver.instance import Lottery, PanelAssignment, PanelInstance, PanelSolution, Unfilled
+from solver.lottery import assignment, draw, drawn_members, single_panel
 from solver.panel_data import PanelData, Prepared, end_time
 
 DEFAULT_TIME_LIMIT = 10.0
@@ -40,7 +42,7 @@ IMPROVE_SHARE = 1.5
 
 # One worker: an optimum proved by one worker is the same run after run (replayable draws).
 WORKERS = 1
-STAGES = ("fill", "load", "local", "even", "early", "draw")
+STAGES = ("fill", "load", "local", "early")
 
 
 def solve_panels(
@@ -55,10 +57,13 @@ def solve_panels(
     calendar = WorkCalendar(instance.calendar, instance.timezone)
     prep = Prepared(instance, seed, calendar)
 
+    if len(prep.panels) == 1:
+        return _solve_single(instance, prep, calendar, seed, started, deadline)
+
     state, cap = greedy_batch(prep, deadline)
     proven = False
     method = "greedy"
-    if is_small(prep):
+    if is_small(prep) and time.perf_counter() < deadline:
         result = solve_subset(prep, State(prep), list(range(len(prep.panels))), deadline=deadline, hint=state)
         if result is not None and len(result.choices) >= len(state.choice):
             state = State(prep)
@@ -67,12 +72,19 @@ def solve_panels(
             proven = result.proven
             method = "cp-sat"
     if method == "greedy":
-        # Polishing (local first, even load) gets as long as the draw itself took, at most.
+        # Polishing (local first, lower loads) gets as long as the batch pass took, at most.
         polish = min(deadline, time.perf_counter() + IMPROVE_SHARE * (time.perf_counter() - started))
         improve(prep, state, max(cap, state.max_load()), polish)
 
+    # The draw: each filled panel by its own lottery, in order of start (solver.batch_lottery).
+    settled_at = time.perf_counter()
+    lotteries, leximins = draw_batch(prep, state, seed, deadline)
+    proven = proven and all(lex.exact for lex in leximins)
+
     unfilled_ids = [pd.panel.id for pd in prep.panels if pd.index not in state.choice]
-    assignments = tuple(to_assignment(prep, prep.panels[p], c) for p, c in sorted(state.choice.items()))
+    assignments = tuple(
+        to_assignment(prep, prep.panels[p], c, lotteries.get(p)) for p, c in sorted(state.choice.items())
+    )
     reasons = explain_unfilled(instance, assignments, unfilled_ids, prep=prep) if unfilled_ids else {}
     if not prep.panels:
         status = "optimal"
@@ -87,6 +99,7 @@ def solve_panels(
         ("max_load", state.max_load()),
         ("filled", len(state.choice)),
         ("method", method),
+        ("lottery_seconds", round(time.perf_counter() - settled_at, 3)),
     )
     return PanelSolution(
         status=status,
@@ -98,7 +111,43 @@ def solve_panels(
     )
 
 
-def to_assignment(prep: Prepared, pd: PanelData, choice: Choice) -> PanelAssignment:
+def _solve_single(
+    instance: PanelInstance,
+    prep: Prepared,
+    calendar: WorkCalendar,
+    seed: int,
+    started: float,
+    deadline: float,
+) -> PanelSolution:
+    """One panel: its lottery over F (any start of the window), the ticket, the drawn set placed."""
+    pd = prep.panels[0]
+    lottery, pf, lex = single_panel(prep, pd, deadline)
+    panels: tuple[PanelAssignment, ...] = ()
+    unfilled: tuple[Unfilled, ...] = ()
+    if lottery is None or pf is None or lex is None:
+        reasons = explain_unfilled(instance, [], [pd.panel.id], prep=prep)
+        unfilled = (Unfilled(pd.panel.id, tuple(reasons[pd.panel.id])),)
+        status = "infeasible"
+    else:
+        lottery = draw(lottery, seed, pd.panel.id)
+        panels = (assignment(prep, pd, pf, drawn_members(pf, prep, lottery), lottery),)
+        status = "optimal" if lex.exact else "feasible"
+    load = [e.load for e in prep.experts]
+    for a in panels:
+        for eid in a.experts:
+            load[prep.index[eid]] += 1
+    stats = (
+        ("solve_seconds", round(time.perf_counter() - started, 3)),
+        ("max_load", max(load, default=0)),
+        ("filled", len(panels)),
+        ("method", "lottery"),
+    )
+    return PanelSolution(status, seed, panels, unfilled, stats, tuple(calendar.warnings()))
+
+
+def to_assignment(
+    prep: Prepared, pd: PanelData, choice: Choice, lottery: Lottery | None = None
+) -> PanelAssignment:
     """A choice in the contract's terms: expert ids, seats by sector, aware start and end."""
     ids = [prep.experts[e].id for e in choice.members]
     start = prep.start_time[choice.start]
@@ -110,6 +159,7 @@ def to_assignment(prep: Prepared, pd: PanelData, choice: Choice) -> PanelAssignm
         ),
         start=start,
         end=end_time(start, pd.duration),
+        lottery=lottery,
     )
 
 
@@ -134,6 +184,8 @@ def greedy_batch(prep: Prepared, deadline: float) -> tuple[State, int]:
     no_cap = max(prep.max_load, default=0) + 1
     top_cap = max((min(m, 1 << 20) for m in prep.max_load), default=0)
     for p in window_order(prep):
+        # Past the deadline only the cheap greedy step runs (no repairs, no raised caps).
+        late = time.perf_counter() > deadline
         pd = prep.panels[p]
         if not pd.starts or len(pd.eligible) < pd.size:
             continue
@@ -141,16 +193,23 @@ def greedy_batch(prep: Prepared, deadline: float) -> tuple[State, int]:
         if choice is not None:
             state.commit(pd, choice)
             continue
-        if not loads_allow(prep, pd, state, no_cap):
+        if late or not loads_allow(prep, pd, state, no_cap):
             continue  # the experts it needs are at their max_load: no re-draw can help
         if repair(prep, state, p, cap, deadline):
             continue
-        if cap >= top_cap or (
-            best_choice(prep, pd, state, no_cap) is None and not repair(prep, state, p, no_cap, deadline)
-        ):
+        if cap >= top_cap:
             continue
-        # Filling beats a lower maximum load: raise the cap just as far as this panel needs.
-        for c in range(cap + 1, no_cap + 1):
+        if best_choice(prep, pd, state, no_cap) is None:
+            # Not even without a cap at this start of the batch: only a repair can fill it, and
+            # the cap becomes whatever load that repair needed.
+            if repair(prep, state, p, no_cap, deadline):
+                cap = max(cap, state.max_load())
+            continue
+        # Filling beats a lower maximum load: raise the cap just as far as this panel needs. Only
+        # caps one above some eligible expert's load can change anything (at most one per expert).
+        for c in sorted({state.load[e] + 1 for e in pd.eligible if state.load[e] + 1 > cap}):
+            if time.perf_counter() > deadline:
+                break
             choice = best_choice(prep, pd, state, c)
             if choice is not None:
                 state.commit(pd, choice)
@@ -194,6 +253,8 @@ def repair(
     prep: Prepared, state: State, p: int, cap: int, deadline: float, seconds: float = REPAIR_SECONDS
 ) -> bool:
     """Re-draw ``p`` together with its neighbours in one model; keep the result only if all fill."""
+    if time.perf_counter() > deadline:
+        return False
     group = [p, *neighbours(prep, state, p, REPAIR_NEIGHBOURS)]
     saved = {q: state.release(prep.panels[q]) for q in group[1:]}
     local_deadline = min(deadline, time.perf_counter() + seconds)
@@ -204,7 +265,7 @@ def repair(
         deadline=local_deadline,
         cap=cap,
         require_all=True,
-        stages=("fill", "local", "even"),
+        stages=("fill", "local"),
     )
     if result is not None and len(result.choices) == len(group):
         for q, choice in result.choices.items():
@@ -461,27 +522,14 @@ def solve_subset(
         model.add(len(experts) * max_load >= sum(final.values()))
     n_pools = max((len(pd.panel.pools) for pd in pds), default=1)
     local = [sum(v for (e, p), v in x.items() if prep.panels[p].rank[e] == r) for r in range(n_pools - 1)]
-    even: list[cp_model.LinearExprT] = []
-    for e in experts:
-        # u[e, j]: expert e takes at least j new panels; the j-th costs (base+j)^2 - (base+j-1)^2
-        n = sum(1 for p in cands if e in cands[p])
-        n = min(n, min(top, prep.max_load[e]) - base[e])
-        u = [model.new_bool_var(f"u{e}_{j}") for j in range(1, n + 1)]
-        for j in range(1, len(u)):
-            model.add(u[j] <= u[j - 1])
-        model.add(sum(u) == final[e] - base[e])
-        even.extend((2 * (base[e] + j) - 1) * u[j - 1] for j in range(1, n + 1))
     early = sum(
         ((pd.starts[k] - t_min) // slot) * y[pd.index, i] for pd in pds for i, k in enumerate(kept[pd.index])
     )
-    draw = sum(prep.panels[p].tie[e] * v for (e, p), v in x.items())
     objectives: list[tuple[str, cp_model.LinearExprT, bool]] = [
         ("fill", sum(f.values()), True),
         ("load", max_load, False),
         *(("local", expr, True) for expr in local),
-        ("even", sum(even), False),
         ("early", early, False),
-        ("draw", draw, True),
     ]
 
     # --- solve, stage by stage

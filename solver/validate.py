@@ -1,19 +1,26 @@
 """The independent referee: re-checks every hard rule of SOLVER.md without CP-SAT.
 
 Each function returns human-readable violations; an empty list means the solution is valid.
-Kept deliberately plain (loops over the data) so that it is obviously right.
+Kept deliberately plain (loops over the data) so that it is obviously right. A panel's lottery is
+checked with the contract's hashing rules (:mod:`solver.draw_proof`, plain standard library) and
+every set in it against the hard rules a set alone must keep.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
+from typing import Any
 
 from solver.calendar import WorkCalendar
+from solver.draw_proof import check_lottery, ticket_for
 from solver.instance import (
+    Expert,
     Interval,
     MeetingInstance,
     MeetingSolution,
+    Panel,
+    PanelAssignment,
     PanelInstance,
     PanelSolution,
 )
@@ -87,8 +94,13 @@ def _check_coverage(
     return out
 
 
-def validate_panels(instance: PanelInstance, solution: PanelSolution) -> list[str]:
-    """Violations of hard rules 1-9 (and of the solution's shape); empty means valid."""
+def validate_panels(
+    instance: PanelInstance, solution: PanelSolution, *, require_lottery: bool = True
+) -> list[str]:
+    """Violations of hard rules 1-9, of each panel's lottery and of the solution's shape; empty means valid.
+
+    ``require_lottery=False`` checks draws made without one (the benchmark's baselines).
+    """
     out: list[str] = []
     experts = instance.experts_by_id
     panels = {p.id: p for p in instance.panels}
@@ -186,6 +198,12 @@ def validate_panels(instance: PanelInstance, solution: PanelSolution) -> list[st
         # 7. Time.
         out += _check_time(cal, what, panel.window, panel.duration_minutes, a.start, a.end)
 
+        # The lottery the members were drawn by.
+        if a.lottery is not None:
+            out += _check_lottery(instance, cal, panel, a, solution.seed)
+        elif require_lottery:
+            out.append(f"{what}: has no lottery")
+
         # 8a. Availability against declared busy times.
         for e in known:
             for busy in e.busy:
@@ -206,6 +224,115 @@ def validate_panels(instance: PanelInstance, solution: PanelSolution) -> list[st
         if e.max_load is not None and e.load + len(items) > e.max_load:
             out.append(f"expert {eid}: load {e.load} + {len(items)} new panels exceeds max_load {e.max_load}")
     return out
+
+
+def _check_lottery(
+    instance: PanelInstance, cal: WorkCalendar, panel: Panel, a: PanelAssignment, seed: int
+) -> list[str]:
+    """The lottery's shape and chances, every set in it under rules 1-6 and 9 and free at some start
+    of the window, the ticket from the seed, and the members being the set that holds the ticket."""
+    what = f"panel {a.id} lottery"
+    lottery = a.lottery
+    assert lottery is not None
+    body: dict[str, Any] = {"total": lottery.total, "tickets": lottery.tickets_json()}
+    if lottery.published is not None:
+        body["chances"] = dict(lottery.published)
+    out = [f"{what}: {p}" for p in check_lottery(body, panel.size)]
+    if out:
+        return out
+    held: dict[str, int] = {}
+    for ids, count in lottery.tickets:
+        for eid in ids:
+            held[eid] = held.get(eid, 0) + count
+    total_chance = sum(round(n / lottery.total, 4) for n in held.values())
+    if abs(total_chance - panel.size) > 0.00005 * len(held) + 1e-9:
+        out.append(f"{what}: chances add up to {total_chance:.4f}, not the size {panel.size}")
+    if lottery.published is not None:
+        total_published = sum(p for _, p in lottery.published)
+        if abs(total_published - panel.size) > 0.00005 * len(held) + 1e-9:
+            out.append(f"{what}: published chances add up to {total_published:.4f}, not {panel.size}")
+
+    experts = instance.experts_by_id
+    starts = cal.candidate_starts(panel.window, panel.duration_minutes)
+    free_at: dict[str, set[int]] = {}  # expert -> indices of the starts at which they are free
+
+    def free(eid: str) -> set[int]:
+        if eid not in free_at:
+            busy = [b for b in experts[eid].busy if b[0] < panel.window[1] and panel.window[0] < b[1]]
+            free_at[eid] = set()
+            for k, start in enumerate(starts):
+                meeting = (start, start + timedelta(minutes=panel.duration_minutes))
+                if not any(overlaps(meeting, b) for b in busy):
+                    free_at[eid].add(k)
+        return free_at[eid]
+
+    cap = instance.rules.max_same_employer
+    for n, (members, _) in enumerate(lottery.tickets):
+        where = f"{what} set {n} {list(members)}"
+        if any(eid not in experts for eid in members):
+            out.append(f"{where}: names an unknown expert")
+            continue
+        people = [experts[eid] for eid in members]
+        for e in people:
+            if (
+                e.pool not in panel.pools
+                or e.id in panel.exclude
+                or e.employer in panel.conflicts
+                or any(i in panel.conflicts for i in e.interests)
+            ):
+                out.append(f"{where}: expert {e.id} is not eligible")
+            if e.max_load is not None and e.load + 1 > e.max_load:
+                out.append(f"{where}: expert {e.id} is at max_load {e.max_load}")
+        if not _seats_fillable(people, panel.seats):
+            out.append(f"{where}: its members cannot fill the seats {dict(panel.seats)}")
+        if sum(1 for e in people if e.senior) < panel.min_senior:
+            out.append(f"{where}: fewer than {panel.min_senior} senior members")
+        for employer, k in Counter(e.employer for e in people).items():
+            if k > cap:
+                out.append(f"{where}: {k} members work for {employer!r}")
+        for eid in panel.fixed:
+            if eid not in members:
+                out.append(f"{where}: fixed expert {eid} is missing")
+        common = set(range(len(starts)))
+        for eid in members:
+            common &= free(eid)
+        if not common:
+            out.append(f"{where}: its members are never free together in the window")
+
+    if lottery.ticket is None:
+        out.append(f"{what}: has no drawn ticket")
+        return out
+    expected = ticket_for(seed, a.id, lottery.total)
+    if lottery.ticket != expected:
+        out.append(f"{what}: ticket {lottery.ticket}, but the seed {seed} draws ticket {expected}")
+    first = 0
+    holder: tuple[str, ...] | None = None
+    for members, count in lottery.tickets:
+        if first <= lottery.ticket < first + count:
+            holder = members
+        first += count
+    if holder is None or sorted(holder) != sorted(a.experts):
+        out.append(f"{what}: the members {sorted(a.experts)} are not the set holding ticket {lottery.ticket}")
+    return out
+
+
+def _seats_fillable(people: list[Expert], seats: tuple[tuple[str, int], ...]) -> bool:
+    """A matching of members to seat slots that fills every slot (augmenting paths)."""
+    slots = [sector for sector, n in seats for _ in range(n)]
+    owner: dict[int, int] = {}  # slot -> member
+
+    def augment(m: int, seen: set[int]) -> bool:
+        for j, sector in enumerate(slots):
+            if sector in people[m].sectors and j not in seen:
+                seen.add(j)
+                if j not in owner or augment(owner[j], seen):
+                    owner[j] = m
+                    return True
+        return False
+
+    for m in range(len(people)):
+        augment(m, set())
+    return len(owner) == len(slots)
 
 
 def validate_meetings(instance: MeetingInstance, solution: MeetingSolution) -> list[str]:

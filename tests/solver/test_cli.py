@@ -14,7 +14,9 @@ from typing import Any
 import pytest
 
 from solver import cli
+from solver.draw_proof import ticket_for
 from solver.instance import (
+    Lottery,
     MeetingInstance,
     PanelAssignment,
     PanelInstance,
@@ -155,7 +157,11 @@ def _fake_panels(monkeypatch: pytest.MonkeyPatch, start_hour: int, seen: list[Pa
         seen.append(instance)
         start = datetime(2026, 3, 2, start_hour, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
         end = start.replace(hour=start_hour + 1)
-        assignment = PanelAssignment(id="P1", experts=("E1",), seats=(), start=start, end=end)
+        seed = instance.rules.seed or 0
+        lottery = Lottery(1000, ((("E1",), 1000),), ticket_for(seed, "P1", 1000))
+        assignment = PanelAssignment(
+            id="P1", experts=("E1",), seats=(), start=start, end=end, lottery=lottery
+        )
         return PanelSolution(
             status="optimal", seed=instance.rules.seed or 0, panels=(assignment,), unfilled=()
         )

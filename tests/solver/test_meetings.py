@@ -501,3 +501,52 @@ def test_single_meeting_matches_brute_force(
     else:
         start, _, _, _ = placed(solution, "J")
         assert start == (morning, afternoon)[expected[1]](expected[0])[0]
+
+
+# --- rules the redundant headcount cannot stand in for (issue 11: each test fails when its rule is
+# --- taken out of the model) ---------------------------------------------------------------------
+
+
+def test_attendee_busy_for_part_of_the_meeting_cannot_attend() -> None:
+    # A-1 is busy 08:40-08:50, between grid points (the headcount only looks at grid points), so
+    # A-1 can join only a meeting starting at 09:00. Both meetings want the earliest start; the
+    # one with A-1 has to wait half an hour.
+    a = dept("A", 2, busy={1: [(at(f"{MON}T08:40"), at(f"{MON}T08:50"))]})
+    window = (f"{MON}T08:30", f"{MON}T11:00")
+    inst = make(
+        [a],
+        [meeting("M1", ("A",), window), meeting("M2", ("A",), window)],
+        rooms=[Room("R1", "一", 10), Room("R2", "二", 10)],
+    )
+    sol = solve(inst)
+    assert len(sol.meetings) == 2
+    starts = {dict(m.attendees)["A"]: m.start for m in sol.meetings}
+    assert starts == {("A-0",): at(f"{MON}T08:30"), ("A-1",): at(f"{MON}T09:00")}
+
+
+def test_nobody_sits_in_two_overlapping_meetings() -> None:
+    # M1 08:30-10:30 can only have A-0 (A-1 is busy 08:30-09:00); M2 09:30-11:30 can only have A-0
+    # too (A-1 is busy 10:30-11:30). At the grid points both run (09:30, 10:00) A-1 counts as
+    # free, so only the rule on people keeps A-0 out of one of them.
+    a = dept(
+        "A", 2, busy={1: [(at(f"{MON}T08:30"), at(f"{MON}T09:00")), (at(f"{MON}T10:30"), at(f"{MON}T11:30"))]}
+    )
+    inst = make(
+        [a],
+        [
+            meeting("M1", ("A",), (f"{MON}T08:30", f"{MON}T10:30")),
+            meeting("M2", ("A",), (f"{MON}T09:30", f"{MON}T11:30")),
+        ],
+        rooms=[Room("R1", "一", 10), Room("R2", "二", 10)],
+    )
+    sol = solve(inst)
+    assert len(sol.meetings) == 1 and len(sol.unscheduled) == 1
+
+
+def test_an_optional_department_is_worth_a_later_start() -> None:
+    # C's only person is busy on Monday morning: meeting on Monday afternoon brings C along, which
+    # the contract ranks above meeting earlier.
+    c = dept("C", 1, busy={0: [morning(MON)]})
+    inst = make([dept("A"), c], [meeting("M", ("A",), (f"{MON}T08:30", f"{MON}T18:00"), optional=("C",))])
+    start, _, _, attendees = placed(solve(inst), "M")
+    assert "C" in attendees and start == at(f"{MON}T14:30")

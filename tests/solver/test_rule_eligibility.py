@@ -4,20 +4,29 @@ from tests.solver.helpers import codes, expert, instance, members, panel, solve
 
 
 def test_only_eligible_experts_are_drawn() -> None:
+    # Every ineligible kind beside eligible ones of the same pool: whatever the seed, the lottery
+    # holds only the eligible (E3 and E7 local, then the city's E6 and E8 for the second seat).
     pool = [
         expert("E1", pool="阿克塞县", employer="阿克塞县民宗局"),
         expert("E2", pool="阿克塞县", interests=["甘肃电投集团"]),
         expert("E3", pool="阿克塞县"),
+        expert("E7", pool="阿克塞县"),
         expert("E4", pool="瓜州县"),
         expert("E5"),
         expert("E6"),
+        expert("E8"),
     ]
     p = panel(
-        pools=("阿克塞县", "city"), size=2, conflicts=["阿克塞县民宗局", "甘肃电投集团"], exclude=["E5"]
+        pools=("阿克塞县", "city"), size=3, conflicts=["阿克塞县民宗局", "甘肃电投集团"], exclude=["E5"]
     )
-    sol = solve(instance(pool, [p]))
-    assert sol.status == "optimal"
-    assert set(members(sol)) == {"E3", "E6"}
+    inst = instance(pool, [p])
+    for seed in range(8):
+        sol = solve(inst, seed=seed)
+        assert sol.status == "optimal"
+        lottery = sol.panels[0].lottery
+        assert lottery is not None
+        assert set(lottery.chances()) == {"E3", "E7", "E6", "E8"}
+        assert {"E3", "E7"} < set(members(sol)) < {"E3", "E7", "E6", "E8"}
 
 
 def test_all_sector_experts_avoided_is_a_sector_shortage_naming_the_organisation() -> None:

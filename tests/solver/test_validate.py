@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from solver.instance import (
+    Lottery,
     MeetingAssignment,
     MeetingInstance,
     MeetingSolution,
@@ -84,15 +85,24 @@ PANELS = parse_panels(
     }
 )
 
+# Seed 1 draws ticket 957 of 1000 for P1 (tickets 0-299 hold the first set, 300-999 the second)
+# and ticket 94 for P2.
+P1_LOTTERY = Lottery(1000, ((("E1", "E11", "E3"), 300), (("E1", "E2", "E3"), 700)), ticket=957)
 P1 = PanelAssignment(
     id="P1",
     experts=("E1", "E2", "E3"),
     seats=(("法律", ("E1",)), ("经济", ("E2",))),
     start=at("2026-03-02T08:30"),
     end=at("2026-03-02T10:30"),
+    lottery=P1_LOTTERY,
 )
 P2 = PanelAssignment(
-    id="P2", experts=("E2", "E11"), seats=(), start=at("2026-03-02T14:30"), end=at("2026-03-02T15:30")
+    id="P2",
+    experts=("E2", "E11"),
+    seats=(),
+    start=at("2026-03-02T14:30"),
+    end=at("2026-03-02T15:30"),
+    lottery=Lottery(1000, ((("E11", "E2"), 1000),), ticket=94),
 )
 P3_UNFILLED = Unfilled(
     id="P3", reasons=(Reason(code="size_shortage", message="肃州区专家库只有1名符合条件的专家，需要2名"),)
@@ -141,6 +151,28 @@ def _solution(
 ) -> Callable[[PanelInstance, PanelSolution], tuple[PanelInstance, PanelSolution]]:
     def mutate(inst: PanelInstance, sol: PanelSolution) -> tuple[PanelInstance, PanelSolution]:
         return inst, dataclasses.replace(sol, **changes)
+
+    return mutate
+
+
+def _lottery(**changes: Any) -> Lottery:
+    return dataclasses.replace(P1_LOTTERY, **changes)
+
+
+def _with_set(members: tuple[str, ...]) -> Lottery:
+    """P1's lottery with ``members`` in place of its first set, in the contract's order."""
+    return _lottery(tickets=tuple(sorted([(members, 300), P1_LOTTERY.tickets[1]])))
+
+
+def _busy_all_window(
+    eid: str,
+) -> Callable[[PanelInstance, PanelSolution], tuple[PanelInstance, PanelSolution]]:
+    """Mutation: ``eid`` is busy for all of P1's window (they sit in a set of P1's lottery)."""
+
+    def mutate(inst: PanelInstance, sol: PanelSolution) -> tuple[PanelInstance, PanelSolution]:
+        window = inst.panels[0].window
+        experts = tuple(dataclasses.replace(e, busy=(window,)) if e.id == eid else e for e in inst.experts)
+        return dataclasses.replace(inst, experts=experts), sol
 
     return mutate
 
@@ -195,6 +227,51 @@ PANEL_MUTATIONS = [
     ),
     ("9 load", _p2(experts=("E2", "E7")), "exceeds max_load 2"),
     ("coverage: missing panel", _solution(unfilled=()), "P3: missing from the solution"),
+    ("lottery: missing", _p1(lottery=None), "P1: has no lottery"),
+    ("lottery: total", _p1(lottery=_lottery(total=999)), "total"),
+    (
+        "lottery: counts",
+        _p1(lottery=_lottery(tickets=((("E1", "E11", "E3"), 300), (("E1", "E2", "E3"), 600)))),
+        "不等于",
+    ),
+    ("lottery: order", _p1(lottery=_lottery(tickets=P1_LOTTERY.tickets[::-1])), "顺序"),
+    ("lottery: set twice", _p1(lottery=_lottery(tickets=(P1_LOTTERY.tickets[1],) * 2)), "不止一次"),
+    (
+        "lottery: set size",
+        _p1(lottery=_lottery(tickets=((("E1", "E3"), 300), (("E1", "E2", "E3"), 700)))),
+        "评审组应为3名",
+    ),
+    (
+        "lottery: published chances",
+        _p1(lottery=_lottery(published=(("E1", 1.0), ("E11", 0.5), ("E2", 0.7), ("E3", 1.0)))),
+        "不符",
+    ),
+    (
+        "lottery: ineligible set",
+        _p1(lottery=_with_set(("E1", "E3", "E8"))),
+        "E8 is not eligible",
+    ),
+    (
+        "lottery: max_load",
+        _p1(lottery=_with_set(("E1", "E3", "E7"))),
+        "E7 is at max_load",
+    ),
+    (
+        "lottery: employers",
+        _p1(lottery=_with_set(("E1", "E3", "E4"))),
+        "2 members work for 'U1'",
+    ),
+    (
+        "lottery: fixed",
+        _p1(lottery=_with_set(("E11", "E2", "E3"))),
+        "fixed expert E1 is missing",
+    ),
+    ("lottery: seniors", _panel_rule(min_senior=2), "fewer than 2 senior members"),
+    ("lottery: seats", _panel_rule(seats=(("法律", 1), ("经济", 1), ("宗教", 1))), "cannot fill the seats"),
+    ("lottery: never free together", _busy_all_window("E11"), "never free together"),
+    ("lottery: ticket not from the seed", _p1(lottery=_lottery(ticket=956)), "the seed 1 draws ticket 957"),
+    ("lottery: members not the drawn set", _p1(lottery=_lottery(ticket=None)), "no drawn ticket"),
+    ("lottery: another seed", _solution(seed=2), "draws ticket"),
     (
         "coverage: listed twice",
         _solution(unfilled=(P3_UNFILLED, Unfilled("P1", P3_UNFILLED.reasons))),
@@ -398,3 +475,16 @@ def test_meeting_rule_violation_is_caught(
 ) -> None:
     violations = validate_meetings(MEETINGS, mutate(VALID_MEETINGS))
     assert any(expected in v for v in violations), violations
+
+
+def test_a_person_listed_twice_is_caught() -> None:
+    # Two attendees per department: A listing A1 twice has the right count, but one person.
+    m1 = dataclasses.replace(MEETINGS.meetings[0], attendees_per_department=2)
+    inst = dataclasses.replace(MEETINGS, meetings=(m1, *MEETINGS.meetings[1:]))
+    twice = dataclasses.replace(
+        VALID_MEETINGS,
+        meetings=(dataclasses.replace(M1, attendees=(("A", ("A1", "A1")), ("B", ("B1",)))), M2),
+    )
+    violations = validate_meetings(inst, twice)
+    assert any("A lists a person twice" in v for v in violations), violations
+    assert not any("A sends" in v for v in violations)
