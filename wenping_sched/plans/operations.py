@@ -47,6 +47,9 @@ DEFAULT_TIME_LIMIT = 60.0
 HEADERS = {
     "事项编号": "matter_id",
     "matter_id": "matter_id",
+    "事项名称": "matter_title",
+    "事项": "matter_title",
+    "matter_title": "matter_title",
     "人数": "size",
     "size": "size",
     "席位": "seats",
@@ -61,7 +64,7 @@ HEADERS = {
     "时长（分钟）": "duration_minutes",
     "duration_minutes": "duration_minutes",
 }
-REQUIRED_COLUMNS = ("matter_id", "size", "window_start", "window_end", "duration_minutes")
+REQUIRED_COLUMNS = ("size", "window_start", "window_end", "duration_minutes")
 
 
 # --- creating ------------------------------------------------------------------------------------
@@ -189,8 +192,27 @@ def _time(value: str, column: str, row: int, errors: list[str]) -> datetime | No
         return None
 
 
-def read_plan_file(data: bytes, filename: str) -> list[dict[str, Any]]:
-    """The requests of a CSV (UTF-8 or GBK) or XLSX file; every bad row is reported by its row number."""
+def _matter_by_title(user: User | None, title: str, row: int, errors: list[str]) -> int | None:
+    """The number of the one matter (in the user's scope) with this title; else an error for the row."""
+    stmt = select(Matter.id).where(Matter.title == title.strip())
+    if user is not None and not user.is_city:
+        stmt = stmt.where(Matter.county == user.scope)
+    found = list(db.session.scalars(stmt.limit(2)))
+    if not found:
+        errors.append(_("第 %(r)d 行找不到名为“%(t)s”的事项", r=row, t=title))
+        return None
+    if len(found) > 1:
+        errors.append(_("第 %(r)d 行有多项事项名为“%(t)s”，请改填事项编号", r=row, t=title))
+        return None
+    return int(found[0])
+
+
+def read_plan_file(data: bytes, filename: str, user: User | None = None) -> list[dict[str, Any]]:
+    """The requests of a CSV (UTF-8 or GBK) or XLSX file; every bad row is reported by its row number.
+
+    A row names its matter by number (事项编号) or by title (事项名称, or a title in the number's
+    column): coordinators copy titles from the matters list.
+    """
     from ..experts.importer import ImportFailed, _read_table
 
     try:
@@ -203,6 +225,8 @@ def read_plan_file(data: bytes, filename: str) -> list[dict[str, Any]]:
     header = rows[0][1]
     columns = {HEADERS[h.strip()]: i for i, h in enumerate(header) if h.strip() in HEADERS}
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if "matter_id" not in columns and "matter_title" not in columns:
+        missing.insert(0, "matter_id")
     if missing:
         names = {v: k for k, v in reversed(HEADERS.items())}
         message = _("缺少列：%(c)s", c="、".join(names[m] for m in missing))
@@ -215,7 +239,13 @@ def read_plan_file(data: bytes, filename: str) -> list[dict[str, Any]]:
             i = columns.get(name)
             return cells[i] if i is not None and i < len(cells) else ""
 
-        matter_id = _int(cell("matter_id"), "事项编号", number, errors, minimum=1)
+        matter_cell, title_cell = cell("matter_id").strip(), cell("matter_title").strip()
+        if matter_cell and not matter_cell.replace(".", "", 1).isdigit():
+            matter_cell, title_cell = "", title_cell or matter_cell  # a title in the number's column
+        if matter_cell or not title_cell:
+            matter_id = _int(matter_cell, "事项编号", number, errors, minimum=1)
+        else:
+            matter_id = _matter_by_title(user, title_cell, number, errors)
         size = _int(cell("size"), "人数", number, errors, minimum=1)
         min_senior = _int(cell("min_senior") or "0", "高级职称人数", number, errors)
         duration = _int(cell("duration_minutes"), "时长", number, errors, minimum=1)
