@@ -3,6 +3,7 @@ invitation mail and the RSVP page give — the county's for a county matter, the
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,14 +12,29 @@ from sqlalchemy import select
 
 from wenping_sched.extensions import db
 
-from .test_invitations import (  # noqa: F401  (fixtures)
-    deliver,
-    future_window,
-    mail_app,
-    no_unexpected_smtp,
-    rsvp_link,
-    smtp,
-)
+from .smtp_helpers import SMTPServer
+from .test_invitations import BASE_URL, SENDER, deliver, future_window, rsvp_link
+
+
+@pytest.fixture
+def mailbox() -> Iterator[SMTPServer]:
+    """A real SMTP server on 127.0.0.1, and the app sending to it when the test delivers."""
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mailing(app: Any, mailbox: SMTPServer) -> Any:
+    app.config.update(
+        MAIL_SERVER=mailbox.host,
+        MAIL_PORT=mailbox.port,
+        MAIL_DEFAULT_SENDER=SENDER,
+        BASE_URL=BASE_URL,
+        OUTBOX_AUTODELIVER=False,
+    )
+    return app
 
 
 def _pool(code: str) -> Any:
@@ -112,14 +128,19 @@ def _invite(client: Any, headers: dict[str, str], matter: Any) -> None:
 
 
 def test_a_county_matters_mail_names_the_county_office_and_its_phone(
-    client: Any, mail_app: Any, smtp: Any, make_user: Any, auth_headers: Any, county_matter: Any
+    client: Any,
+    mailing: Any,
+    mailbox: SMTPServer,
+    make_user: Any,
+    auth_headers: Any,
+    county_matter: Any,
 ) -> None:
     _set_phone("肃州区", "0937-2628110")
     _set_phone("city", "0937-2881110")
     _invite(client, auth_headers(make_user(scope="肃州区")), county_matter)
     deliver()
-    assert len(smtp.received) == 3
-    for received in smtp.received:
+    assert len(mailbox.received) == 3
+    for received in mailbox.received:
         message = received.message
         text = message.get_body(preferencelist=("plain",)).get_content()
         assert "如有疑问，请联系：肃州区维稳办，电话 0937-2628110" in text
@@ -131,14 +152,14 @@ def test_a_county_matters_mail_names_the_county_office_and_its_phone(
         assert event["ORGANIZER"].params["CN"] == "肃州区维稳办"
         assert "0937-2628110" in str(event["DESCRIPTION"])
 
-    page = client.get(rsvp_link(smtp.received[0])).get_data(as_text=True)
+    page = client.get(rsvp_link(mailbox.received[0])).get_data(as_text=True)
     assert "肃州区维稳办" in page and 'href="tel:0937-2628110"' in page
 
 
 def test_a_city_matters_mail_names_the_city_office(
     client: Any,
-    mail_app: Any,
-    smtp: Any,
+    mailing: Any,
+    mailbox: SMTPServer,
     make_user: Any,
     auth_headers: Any,
     expert_factory: Any,
@@ -150,16 +171,21 @@ def test_a_city_matters_mail_names_the_city_office(
     _set_phone("city", "0937-2881110")
     _invite(client, auth_headers(make_user()), matter)
     deliver()
-    text = smtp.received[0].message.get_body(preferencelist=("plain",)).get_content()
+    text = mailbox.received[0].message.get_body(preferencelist=("plain",)).get_content()
     assert "如有疑问，请联系：酒泉市维稳办，电话 0937-2881110" in text
 
 
 def test_after_declining_the_page_offers_no_calendar(
-    client: Any, mail_app: Any, smtp: Any, make_user: Any, auth_headers: Any, county_matter: Any
+    client: Any,
+    mailing: Any,
+    mailbox: SMTPServer,
+    make_user: Any,
+    auth_headers: Any,
+    county_matter: Any,
 ) -> None:
     _invite(client, auth_headers(make_user()), county_matter)
     deliver()
-    links = [rsvp_link(r) for r in smtp.received[:2]]
+    links = [rsvp_link(r) for r in mailbox.received[:2]]
     assert "加入日历" not in client.get(links[0]).get_data(as_text=True)  # not answered yet
 
     declined = client.post(links[0], data={"response": "decline", "page": "rsvp", "reason": "出差"})
@@ -173,12 +199,18 @@ def test_after_declining_the_page_offers_no_calendar(
 
 
 def test_changing_the_phone_shows_on_rsvp_pages_already_seen(
-    client: Any, mail_app: Any, smtp: Any, make_user: Any, login: Any, auth_headers: Any, county_matter: Any
+    client: Any,
+    mailing: Any,
+    mailbox: SMTPServer,
+    make_user: Any,
+    login: Any,
+    auth_headers: Any,
+    county_matter: Any,
 ) -> None:
     user = make_user()
     _invite(client, auth_headers(user), county_matter)
     deliver()
-    link = rsvp_link(smtp.received[0])
+    link = rsvp_link(mailbox.received[0])
     assert "0937-2628110" not in client.get(link).get_data(as_text=True)
     pool = _pool("肃州区")
     login(user)
