@@ -219,7 +219,8 @@ def test_statistics_have_charts_and_say_how_uneven_the_load_is(
     assert spread([0, 0, 0, 9]).evenness == "很不均衡"
     words = spread([0, 0, 0, 9]).in_words
     assert words == (
-        "负荷很不均衡：4 名专家平均每人参加 2.2 个评审组，最多的 9 个，最少的 0 个；3 名专家本期未参加，可优先轮到。"
+        "负荷很不均衡：4 名专家平均每人参加 2.2 个评审组，最多的 9 个，最少的 0 个；"
+        "3 名专家本期未参加，可优先轮到。"
     )
 
 
