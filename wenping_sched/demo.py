@@ -1168,6 +1168,13 @@ def _give_expert1_an_invitation(panel: Any) -> None:
     user.expert_id = chosen.expert_id
 
 
+DEMO_AGENDA = (
+    "一、通报全市本年度重大事项社会稳定风险评估工作情况\n"
+    "二、研究下一年度重大事项评估计划\n"
+    "三、各成员单位提出需会议研究的事项"
+)
+
+
 def load_demo_activity() -> dict[str, int]:
     """A demo city at work: a confirmed panel with its invitations in the outbox, a proposal
     waiting for confirmation, and a joint meeting called — only when nothing has been drawn yet."""
@@ -1232,6 +1239,7 @@ def load_demo_activity() -> dict[str, int]:
                 user,
                 {
                     "title": f"{monday.year}年稳评工作联席会议（演示）",
+                    "agenda": DEMO_AGENDA,
                     "required": [code for code, _name in JOINT_MEETING_DEPARTMENTS],
                     "optional": ["公安局"],
                     "window": (window[0] + timedelta(days=7), window[1] + timedelta(days=7)),

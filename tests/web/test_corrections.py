@@ -162,13 +162,15 @@ def test_reinstate_a_retired_expert_with_a_reason(
     page = client.get(f"/experts/{expert.id}").get_data(as_text=True)
     assert "恢复入库" in page and "恢复入库的原因" in page
 
-    refused = client.post(f"/experts/{expert.id}/reinstate", data={"reason": "  "})
+    refused = client.post(f"/experts/{expert.id}/reinstate", data={"reinstate-reason": "  "})
     assert refused.status_code == 422 and "请填写恢复入库的原因" in refused.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Expert, expert.id).active is False
 
     resp = client.post(
-        f"/experts/{expert.id}/reinstate", data={"reason": "出库系误操作，经核实恢复"}, follow_redirects=True
+        f"/experts/{expert.id}/reinstate",
+        data={"reinstate-reason": "出库系误操作，经核实恢复"},
+        follow_redirects=True,
     )
     assert "已恢复入库" in resp.get_data(as_text=True)
     db.session.expire_all()
@@ -178,7 +180,7 @@ def test_reinstate_a_retired_expert_with_a_reason(
     assert entry.user_id == user.id and entry.detail["reason"] == "出库系误操作，经核实恢复"
     assert entry.detail["retired_at"] is not None
     # Reinstating an expert who is in the pool is a conflict, not a second entry.
-    again = client.post(f"/experts/{expert.id}/reinstate", data={"reason": "再次"})
+    again = client.post(f"/experts/{expert.id}/reinstate", data={"reinstate-reason": "再次"})
     assert again.status_code == 409 and len(_audit("expert.reinstate")) == 1
 
 
@@ -191,7 +193,9 @@ def test_a_county_cannot_reinstate_a_city_expert(
     retire_expert(make_user(), expert)
     db.session.commit()
     login(make_user(scope="肃州区"))
-    assert client.post(f"/experts/{expert.id}/reinstate", data={"reason": "恢复"}).status_code == 403
+    assert (
+        client.post(f"/experts/{expert.id}/reinstate", data={"reinstate-reason": "恢复"}).status_code == 403
+    )
     assert "恢复入库的原因" not in client.get(f"/experts/{expert.id}").get_data(as_text=True)
 
 

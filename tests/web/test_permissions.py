@@ -337,7 +337,7 @@ TABLE: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "experts.reinstate": (
         "POST",
         "/experts/{county_expert}/reinstate",
-        {"reason": "误操作"},
+        {"reinstate-reason": "误操作"},
         P(409, 409, 404),
     ),
     "experts.import_page": ("GET", "/experts/import", None, P(200, 200, 200)),

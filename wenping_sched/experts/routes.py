@@ -151,7 +151,7 @@ def _detail_page(
         pool_max=pool_max,
         can_edit=_may_maintain(_user(), expert),
         busy_form=busy_form or BusyForm(formdata=None),
-        reinstate_form=reinstate_form or ReinstateForm(formdata=None),
+        reinstate_form=reinstate_form or ReinstateForm(formdata=None, prefix="reinstate"),
     )
 
 
@@ -209,7 +209,7 @@ def remove_busy(expert_id: int, busy_id: int) -> Response:
 def reinstate(expert_id: int) -> str | tuple[str, int] | Response:
     """出库 undone: the expert is drawn again; the reason is kept in the audit log."""
     expert = _maintained_expert(expert_id)
-    form = ReinstateForm()
+    form = ReinstateForm(prefix="reinstate")
     if not form.validate_on_submit():
         return _detail_page(expert, reinstate_form=form), 422
     try:
