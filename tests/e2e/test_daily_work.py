@@ -354,10 +354,16 @@ def test_the_department_reads_the_agenda_and_confirms(office: Live, browser: Any
 
 
 def test_the_city_sees_the_heat_map_and_statistics(office: Live, browser: Any, shots: Path) -> None:
-    from wenping_sched.models import JointMeeting, Plan
+    from wenping_sched.models import JointMeeting, Panel, Plan
 
     page = _page(browser, office)
     log_in(page, "demo")
+    # The panel being answered: its members' states and the mail's delivery stay on one line.
+    panel = _query(office, lambda s: s.scalars(select(Panel).where(Panel.status == "inviting")).first())
+    page.goto(f"/panels/{panel.id}")
+    _axe_clean(page)
+    _shoot(page, shots, "city-panel")
+
     meeting = _query(office, lambda s: s.scalars(select(JointMeeting)).first())
     page.goto(f"/joint-meetings/{meeting.id}")
     levels = set(
