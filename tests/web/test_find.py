@@ -165,7 +165,7 @@ def test_a_county_searches_only_its_own_matters(
 
 
 def _plan_rows(user: Any, text: str) -> Any:
-    from wenping_sched.plans.operations import read_plan_file
+    from wenping_sched.plans.spreadsheet import read_plan_file
 
     return read_plan_file(text.encode("utf-8"), "plan.csv", user)
 
