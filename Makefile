@@ -11,7 +11,14 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-setup: $(BIN)/.installed
+# axe-core from the npm registry, at the version and integrity pinned in tests/e2e/package-lock.json:
+# the browser tests inject it into every page (without npm they say so and skip that check).
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
+$(AXE): tests/e2e/package.json tests/e2e/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the browser tests will skip the axe-core check"; fi
+
+setup: $(BIN)/.installed $(AXE)
 
 # The Debian packages the browser tests need (chromium, fonts-noto-cjk): installed when root.
 system-deps:

@@ -81,6 +81,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
         invitations,
         matters,
         meetings,
+        offices,
         panels,
         plans,
         portal,
@@ -100,6 +101,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     calendar_admin.init_app(app)
     rooms.init_app(app)
     meetings.init_app(app)
+    offices.init_app(app)
     invitations.init_app(app)
     reports.init_app(app)
     dashboard.init_app(app)

@@ -59,10 +59,12 @@ def _safe_url() -> str:
 @with_appcontext
 def demo_data() -> None:
     """载入演示数据：市级专家库、七个县区专家库、联席会议成员单位、会议室、示例事项（可重复执行）。"""
-    from .demo import load_demo_activity, load_demo_data
+    from .demo import demo_logins, load_demo_activity, load_demo_data
 
     result = load_demo_data()
     result.update(load_demo_activity())
+    # The activity may hand the expert login to a drawn member: print it as it now stands.
+    result["logins"] = demo_logins(result.get("logins", []))
     click.echo(
         _(
             "演示城市：专家库 %(pools)d 个，专家 %(experts)d 名（本次新增 %(new)d 名），"
@@ -108,9 +110,17 @@ def users() -> None:
 @click.option("--scope", default=None, help="city 或县区名称（协调员）")
 @click.option("--expert-id", type=int, default=None)
 @click.option("--department-id", type=int, default=None)
+@click.option("--display-name", default="", help="页面上显示的姓名，如 李文华")
+@click.option("--unit", default="", help="所在单位，如 酒泉市维稳办")
 @with_appcontext
 def users_create(
-    name: str, role: str, scope: str | None, expert_id: int | None, department_id: int | None
+    name: str,
+    role: str,
+    scope: str | None,
+    expert_id: int | None,
+    department_id: int | None,
+    display_name: str,
+    unit: str,
 ) -> None:
     """创建账号；密码从标准输入读取。"""
     from .auth.operations import AccountError, create_user
@@ -118,7 +128,14 @@ def users_create(
     password = sys.stdin.readline().rstrip("\r\n")
     try:
         user = create_user(
-            name, password, role, scope=scope, expert_id=expert_id, department_id=department_id
+            name,
+            password,
+            role,
+            scope=scope,
+            expert_id=expert_id,
+            department_id=department_id,
+            display_name=display_name,
+            unit=unit,
         )
     except AccountError as e:
         db.session.rollback()

@@ -884,6 +884,7 @@ def load_demo_data() -> dict[str, Any]:
     contacts_created = _load_contacts(today)
     rooms_created = _load_rooms()
     matters_created = _load_matters()
+    _load_office_phones()
     db.session.flush()
     logins, users_created = _load_users(roster)
     created = experts_created + contacts_created + rooms_created + matters_created + users_created
@@ -987,6 +988,7 @@ def _load_contacts(today: date) -> int:
         slug = DEPARTMENT_SLUGS.get(department.code, f"dept{department.id}")
         existing = {c.name for c in department.contacts}
         leader = LEADER_POSITION.get(department.code, "副局长")
+        new_contacts: list[Contact] = []
         for n, position in enumerate((leader, rng.choice(("办公室主任", "综合科科长", "办公室副主任"))), 1):
             name, phone = names.take(), phones.take()
             busy = _busy_half_days(rng, today, 2, 0, 2) if rng.random() < 0.35 else []
@@ -1006,7 +1008,42 @@ def _load_contacts(today: date) -> int:
             ]
             db.session.add(contact)
             created += 1
+            new_contacts.append(contact)
+        _add_busy_season(department.code, new_contacts, today)
     return created
+
+
+# The busy season: year-end meetings that keep whole departments away on the same half-days of the
+# coming fortnight, so the joint meetings' availability heat map has something to show.
+# (weekday offset from next Monday, morning?, reason, share of departments away)
+BUSY_SEASON = (
+    (0, False, "全市经济工作会议", 0.7),
+    (1, True, "全市经济工作会议", 0.7),
+    (1, False, "全市经济工作会议", 0.5),
+    (2, True, "市委常委会", 0.3),
+    (3, True, "赴省参会", 0.45),
+    (3, False, "赴省参会", 0.45),
+    (7, True, "年终考核", 0.5),
+    (8, False, "专题培训", 0.25),
+)
+
+
+def _add_busy_season(code: str, contacts: list[Contact], today: date) -> None:
+    """Both contacts of a share of the departments away at the season's events (its own generator,
+    so the names and phones drawn above do not change)."""
+    if len(contacts) < 2:
+        return
+    rng = random.Random(f"{SEED}-season-{code}")
+    monday = today + timedelta(days=7 - today.weekday())
+    for offset, morning, reason, share in BUSY_SEASON:
+        if rng.random() >= share:
+            continue
+        day = monday + timedelta(days=offset)
+        begin, end = MORNING if morning else AFTERNOON
+        start, stop = at_local(day, begin), at_local(day, end)
+        for contact in contacts:
+            if not any(b.start < stop and start < b.end for b in contact.busy):
+                contact.busy.append(ContactBusy(start=start, end=stop, reason=reason))
 
 
 def _load_rooms() -> int:
@@ -1041,30 +1078,101 @@ def _load_matters() -> int:
     return created
 
 
+# Each office's switchboard (demo numbers in 酒泉's 0937 area): mail and the RSVP page give them.
+OFFICE_PHONES = {
+    CITY: "0937-2881110",
+    "肃州区": "0937-2628110",
+    "玉门市": "0937-3221110",
+    "敦煌市": "0937-8821110",
+    "金塔县": "0937-4411110",
+    "瓜州县": "0937-5521110",
+    "肃北县": "0937-8221110",
+    "阿克塞县": "0937-8121110",
+}
+
+
+def _load_office_phones() -> None:
+    """The demo offices' phone numbers, where nobody has entered one."""
+    for pool in db.session.scalars(select(Pool)):
+        if not pool.office_phone and pool.code in OFFICE_PHONES:
+            pool.office_phone = OFFICE_PHONES[pool.code]
+
+
 def _load_users(roster: list[DemoExpert]) -> tuple[list[tuple[str, str, str]], int]:
     first_expert = db.session.scalar(select(Expert).where(Expert.phone == roster[0].phone))
     fagaiwei = db.session.scalar(select(Department).where(Department.code == "发改委"))
-    wanted: list[tuple[str, str, str | None, int | None, int | None, str]] = [
-        ("demo", "coordinator", CITY, None, None, "市维稳办协调员，可查看全市"),
-        ("suzhou", "coordinator", "肃州区", None, None, "肃州区维稳办协调员"),
+    clerk = fagaiwei.contacts[-1].name if fagaiwei is not None and fagaiwei.contacts else ""
+    # (login, role, scope, expert, department, description, display name, unit)
+    wanted: list[tuple[str, str, str | None, int | None, int | None, str, str, str]] = [
+        ("demo", "coordinator", CITY, None, None, "市维稳办协调员，可查看全市", "李文华", "酒泉市维稳办"),
+        ("suzhou", "coordinator", "肃州区", None, None, "肃州区维稳办协调员", "马建军", "肃州区维稳办"),
     ]
     if first_expert is not None:
-        wanted.append(("expert1", "expert", None, first_expert.id, None, f"专家 {first_expert.name}"))
+        wanted.append(("expert1", "expert", None, first_expert.id, None, f"专家 {first_expert.name}", "", ""))
     if fagaiwei is not None:
         wanted.append(
-            ("fagaiwei", "department", None, None, fagaiwei.id, f"联席会议成员单位 {fagaiwei.name}")
+            (
+                "fagaiwei",
+                "department",
+                None,
+                None,
+                fagaiwei.id,
+                f"联席会议成员单位 {fagaiwei.name}",
+                clerk,
+                fagaiwei.name,
+            )
         )
     existing = set(db.session.scalars(select(User.username)))
     logins = []
     created = 0
-    for username, role, scope, expert_id, department_id, description in wanted:
+    for username, role, scope, expert_id, department_id, description, name, unit in wanted:
         if username not in existing:
             create_user(
-                username, DEMO_PASSWORD, role, scope=scope, expert_id=expert_id, department_id=department_id
+                username,
+                DEMO_PASSWORD,
+                role,
+                scope=scope,
+                expert_id=expert_id,
+                department_id=department_id,
+                display_name=name,
+                unit=unit,
             )
             created += 1
         logins.append((username, DEMO_PASSWORD, description))
-    return logins, created
+    return demo_logins(logins), created
+
+
+def demo_logins(logins: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """The logins as printed, the expert's named as the login now stands (see _give_expert1_an_invitation)."""
+    user = db.session.scalar(select(User).where(User.username == "expert1"))
+    if user is None or user.expert is None:
+        return logins
+    return [(u, p, f"专家 {user.expert.name}" if u == "expert1" else d) for u, p, d in logins]
+
+
+def _give_expert1_an_invitation(panel: Any) -> None:
+    """The demo expert has an invitation to answer: when the draw left ``expert1``'s expert out,
+    the login is given to a drawn member instead (the draw itself stays as drawn)."""
+    user = db.session.scalar(select(User).where(User.username == "expert1"))
+    invited = [m for m in panel.members if m.state == "pending" and m.expert.email]
+    if user is None or not invited or user.expert_id in {m.expert_id for m in invited}:
+        return
+    chosen = min(invited, key=lambda m: m.expert_id)
+    audit.record(
+        "demo.relink",
+        None,
+        target=f"user:{user.id}",
+        before=user.expert_id,
+        after=chosen.expert_id,
+    )
+    user.expert_id = chosen.expert_id
+
+
+DEMO_AGENDA = (
+    "一、通报全市本年度重大事项社会稳定风险评估工作情况\n"
+    "二、研究下一年度重大事项评估计划\n"
+    "三、各成员单位提出需会议研究的事项"
+)
 
 
 def load_demo_activity() -> dict[str, int]:
@@ -1109,6 +1217,7 @@ def load_demo_activity() -> dict[str, int]:
                 },
             )
             panel_operations.confirm_panel(user, panel)
+            _give_expert1_an_invitation(panel)
             panels += 1
         if county_matter is not None:
             panel_operations.propose_panel(
@@ -1130,6 +1239,7 @@ def load_demo_activity() -> dict[str, int]:
                 user,
                 {
                     "title": f"{monday.year}年稳评工作联席会议（演示）",
+                    "agenda": DEMO_AGENDA,
                     "required": [code for code, _name in JOINT_MEETING_DEPARTMENTS],
                     "optional": ["公安局"],
                     "window": (window[0] + timedelta(days=7), window[1] + timedelta(days=7)),

@@ -42,18 +42,31 @@ def at_local(day: date, clock: time) -> datetime:
     return datetime.combine(day, clock, tzinfo=local_tz())
 
 
-def fmt_local(value: datetime | None, with_weekday: bool = True) -> str:
-    """2026年3月2日（周一）08:30 — how a coordinator reads a time."""
-    if value is None:
+def _aware(value: datetime | str) -> datetime:
+    # Solver results and stored JSON carry ISO text ("2026-12-14T08:30:00+08:00"): the same formatter.
+    return parse_local(value) if isinstance(value, str) else value
+
+
+def fmt_date(value: date | datetime | str | None, with_weekday: bool = True) -> str:
+    """2026年12月14日（周一） — how every page writes a day."""
+    if value is None or value == "":
         return ""
-    v = to_local(value)
-    weekday = "一二三四五六日"[v.weekday()]
-    text = f"{v.year}年{v.month}月{v.day}日"
+    if isinstance(value, str | datetime):
+        value = to_local(_aware(value)).date()
+    text = f"{value.year}年{value.month}月{value.day}日"
     if with_weekday:
-        text += f"（周{weekday}）"
-    return f"{text}{v:%H:%M}"
+        text += f"（周{'一二三四五六日'[value.weekday()]}）"
+    return text
 
 
-def fmt_local_time(value: datetime | None) -> str:
+def fmt_local(value: datetime | str | None, with_weekday: bool = True) -> str:
+    """2026年3月2日（周一）08:30 — how a coordinator reads a time."""
+    if value is None or value == "":
+        return ""
+    v = to_local(_aware(value))
+    return f"{fmt_date(v.date(), with_weekday)}{v:%H:%M}"
+
+
+def fmt_local_time(value: datetime | str | None) -> str:
     """08:30, in the app's timezone: the end of a meeting that starts the same day."""
-    return to_local(value).strftime("%H:%M") if value is not None else ""
+    return to_local(_aware(value)).strftime("%H:%M") if value is not None and value != "" else ""

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from .models import pool_label
-from .timeutil import fmt_local, fmt_local_time
+from .timeutil import fmt_date, fmt_local, fmt_local_time
 
 bp = Blueprint("views", __name__)
 
@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.filters["local"] = fmt_local
     app.jinja_env.filters["local_time"] = fmt_local_time
+    app.jinja_env.filters["local_date"] = fmt_date
     app.jinja_env.filters["pool_label"] = pool_label
 
     @app.context_processor

@@ -571,7 +571,8 @@ def test_without_a_mail_server_the_outbox_page_shows_what_would_have_been_sent(
     page = client.get("/outbox")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "未配置邮件服务器" in html
+    assert "尚未设置发信服务器" in html
+    assert "WENPING_" not in html  # no configuration variable names shown to coordinators
     for row in db.session.query(OutboxMessage):
         assert row.to in html and row.subject.replace("（", "（") in html
     assert "您好" in html and "/rsvp/" in html  # the text body as the expert would read it

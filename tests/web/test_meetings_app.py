@@ -309,7 +309,7 @@ def test_quarterly_meetings_in_one_step(
     )
     assert resp.status_code == 200
     meetings = list(db.session.scalars(select(JointMeeting).order_by(JointMeeting.start)))
-    assert [m.title for m in meetings] == [f"2026年第{q}季度稳评联席会议" for q in (1, 2, 3, 4)]
+    assert [m.title for m in meetings] == [f"2026年第{q}季度稳评联席会议" for q in "一二三四"]
     for q, m in enumerate(meetings, 1):
         assert m.kind == "quarterly"
         assert m.start is not None and m.start.astimezone(parse_local(WINDOW[0]).tzinfo).month == 3 * q

@@ -162,6 +162,8 @@ def _build(world: World) -> None:
     county_expert = db.session.get(Expert, _first_expert(OWN))
     assert county_expert is not None
     county_leave = leave_ops.declare(city, county_expert, away, away + timedelta(days=1), "出差").leave
+    county_busy = portal_ops.add_expert_busy(own, county_expert, start, start + timedelta(hours=2), "来电")
+    own_pool = county_expert.pool
     db.session.commit()
 
     outsider = db.session.scalars(
@@ -187,6 +189,8 @@ def _build(world: World) -> None:
         plan=plan.id,
         expert=member.id,
         county_expert=_first_expert(OWN),
+        county_busy=county_busy.id,
+        own_pool=own_pool.id,
         city_expert=_first_expert("city"),
         rsvp=rsvp.rsvp_token(expert_invitation),
         feed=rsvp.feed_token("expert", member.id),
@@ -333,6 +337,21 @@ TABLE: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "experts.edit": ("GET", "/experts/{county_expert}/edit", None, P(200, 200, 404)),
     "experts.retire": ("POST", "/experts/{county_expert}/retire", None, P(302, 302, 404)),
     "experts.new": ("GET", "/experts/new", None, P(200, 200, 200)),
+    "experts.export_pools": ("GET", "/pools/export.xlsx", None, P(200, 200, 200)),
+    # A coordinator keeping the pool enters busy times for the expert, and reinstates (409: not retired).
+    "experts.add_busy": ("POST", "/experts/{county_expert}/busy", {}, P(422, 422, 404)),
+    "experts.remove_busy": (
+        "POST",
+        "/experts/{county_expert}/busy/{county_busy}/delete",
+        None,
+        P(302, 302, 404),
+    ),
+    "experts.reinstate": (
+        "POST",
+        "/experts/{county_expert}/reinstate",
+        {"reinstate-reason": "误操作"},
+        P(409, 409, 404),
+    ),
     "experts.import_page": ("GET", "/experts/import", None, P(200, 200, 200)),
     "experts.import_template": ("GET", "/experts/import/template.csv", None, P(200, 200, 200)),
     "experts_api.list_experts": ("GET", "/api/v1/experts", None, A(200, 200, 200)),
@@ -350,6 +369,7 @@ TABLE: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "matters.new": ("GET", "/matters/new", None, P(200, 200, 200)),
     "matters.detail": ("GET", "/matters/{matter}", None, P(200, 200, 404)),
     "matters.update_stage": ("POST", "/matters/{matter}/stage", {"stage": "2"}, P(302, 302, 404)),
+    "matters.edit": ("GET", "/matters/{matter}/edit", None, P(200, 200, 404)),
     "matters_api.list_matters": ("GET", "/api/v1/matters", None, A(200, 200, 200)),
     "matters_api.create_matter": ("POST", "/api/v1/matters", lambda w: _matter_api(), A(201, 201, 403)),
     "matters_api.get_matter": ("GET", "/api/v1/matters/{matter}", None, A(200, 200, 404)),
@@ -504,6 +524,9 @@ TABLE: dict[str, tuple[str, str, Any, dict[str, int]]] = {
         None,
         {**A(200, 200, 404), "expert": 200},
     ),
+    # Each office's name and phone: everyone reads them, the city and the county itself change them.
+    "offices.index": ("GET", "/offices", None, P(200, 200, 200)),
+    "offices.update": ("POST", "/offices/{own_pool}", {}, P(422, 422, 403)),
 }
 
 

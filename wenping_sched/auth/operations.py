@@ -39,8 +39,13 @@ def create_user(
     scope: str | None = None,
     expert_id: int | None = None,
     department_id: int | None = None,
+    display_name: str = "",
+    unit: str = "",
 ) -> User:
-    """Create a login after checking role, scope and links; raises AccountError."""
+    """Create a login after checking role, scope and links; raises AccountError.
+
+    ``display_name`` and ``unit`` are how pages name the person ("李文华", "酒泉市维稳办").
+    """
     username = username.strip()
     if not username:
         raise AccountError(_("用户名不能为空"))
@@ -57,6 +62,9 @@ def create_user(
             raise AccountError(_("范围必须是 city 或以下县区之一：%(c)s", c="、".join(COUNTIES)))
     else:
         scope = None
+    display_name, unit = display_name.strip(), unit.strip()
+    if len(display_name) > 64 or len(unit) > 128:
+        raise AccountError(_("姓名最多64个字，单位最多128个字"))
     if role == "expert" and (expert_id is None or db.session.get(Expert, expert_id) is None):
         raise AccountError(_("专家账号需要有效的 --expert-id"))
     if role == "department" and (department_id is None or db.session.get(Department, department_id) is None):
@@ -67,6 +75,8 @@ def create_user(
         scope=scope,
         expert_id=expert_id if role == "expert" else None,
         department_id=department_id if role == "department" else None,
+        display_name=display_name,
+        unit=unit,
         token_version=0,
     )
     user.set_password(password)

@@ -275,6 +275,61 @@ def unmark_year(user: User, year: int) -> None:
 # --- reading --------------------------------------------------------------------------
 
 
+# The statutory holidays as chinese_calendar names them, in Chinese.
+STATUTE_NAMES = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "抗战胜利纪念日",
+}
+
+
+@dataclass(frozen=True)
+class DayRun:
+    """Consecutive days of one kind and name, as the State Council writes them (10月1日至7日 国庆节)."""
+
+    first: dt.date
+    last: dt.date
+    name: str
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+def _runs(days: Iterable[tuple[dt.date, str]]) -> list[DayRun]:
+    runs: list[DayRun] = []
+    for d, name in sorted(days):
+        if runs and runs[-1].name == name and runs[-1].last + dt.timedelta(days=1) == d:
+            runs[-1] = DayRun(runs[-1].first, d, name)
+        else:
+            runs.append(DayRun(d, d, name))
+    return runs
+
+
+def statute_days(year: int, entered: Iterable[dt.date] = ()) -> tuple[list[DayRun], list[DayRun]]:
+    """The holidays and weekend make-up workdays ``chinese_calendar`` has for ``year``, as runs;
+    dates a coordinator entered are left out (the entry is what the calendar uses)."""
+    if not statute_knows(year):
+        return [], []
+    skip = set(entered)
+
+    def named(table: dict[dt.date, object]) -> list[tuple[dt.date, str]]:
+        return [
+            (d, _(STATUTE_NAMES.get(str(name), str(name))))
+            for d, name in table.items()
+            if d.year == year and d not in skip
+        ]
+
+    holidays = named(chinese_calendar.holidays)
+    workdays = [(d, name) for d, name in named(chinese_calendar.workdays) if d.weekday() >= 5]
+    return _runs(holidays), _runs(workdays)
+
+
 @dataclass
 class YearView:
     year: int
@@ -282,6 +337,8 @@ class YearView:
     entered: bool
     holidays: list[CalendarDay]
     workdays: list[CalendarDay]
+    statute_holidays: list[DayRun] = field(default_factory=list)
+    statute_workdays: list[DayRun] = field(default_factory=list)
 
     @property
     def missing(self) -> bool:
@@ -294,13 +351,19 @@ def overview(extra_years: Iterable[int] = ()) -> list[YearView]:
     entered = entered_years()
     years = {d.date.year for d in days} | entered | set(years_to_check(today())) | set(extra_years)
     years.add(today().year + 1)
-    return [
-        YearView(
-            year=y,
-            statute_known=statute_knows(y),
-            entered=y in entered,
-            holidays=[d for d in days if d.date.year == y and d.kind == "holiday"],
-            workdays=[d for d in days if d.date.year == y and d.kind == "workday"],
+    out = []
+    for y in sorted(years, reverse=True):
+        mine = [d for d in days if d.date.year == y]
+        statute_holidays, statute_workdays = statute_days(y, (d.date for d in mine))
+        out.append(
+            YearView(
+                year=y,
+                statute_known=statute_knows(y),
+                entered=y in entered,
+                holidays=[d for d in mine if d.kind == "holiday"],
+                workdays=[d for d in mine if d.kind == "workday"],
+                statute_holidays=statute_holidays,
+                statute_workdays=statute_workdays,
+            )
         )
-        for y in sorted(years, reverse=True)
-    ]
+    return out

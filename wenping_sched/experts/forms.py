@@ -93,6 +93,12 @@ class ExpertFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
+    q = StringField(
+        _l("搜索"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=100)],
+        render_kw={"type": "search", "placeholder": _l("姓名、手机、单位或专业领域")},
+    )
     pool = SelectField(_l("专家库"), validate_choice=False)
     sector = SelectField(_l("专业领域"), validate_choice=False)
     senior = SelectField(
@@ -136,11 +142,23 @@ class ExpertFilterForm(FlaskForm):
         senior = {"1": True, "0": False}.get(self.senior.data or "")
         active = {"1": True, "0": False, "all": None}.get(self.active.data or "1", True)
         return {
+            "q": (self.q.data or "")[:100] or None,
             "pool": self.pool.data or None,
             "sector": self.sector.data or None,
             "senior": senior,
             "active": active,
         }
+
+    def link_args(self, **changes: Any) -> dict[str, Any]:
+        """The filters in force as query arguments for a link (paging, a pool card, the export),
+        with ``changes`` applied; a value of None drops that filter."""
+        args = {
+            name: field.data
+            for name, field in self._fields.items()
+            if field.data not in (None, "") and not (name == "active" and field.data == "1")
+        }
+        args.update(changes)
+        return {k: v for k, v in args.items() if v not in (None, "")}
 
 
 class ExpertForm(FlaskForm):
@@ -157,7 +175,12 @@ class ExpertForm(FlaskForm):
     senior = BooleanField(_l("高级职称"))
     sectors = MultiCheckboxField(_l("专业领域"), validate_choice=False)
     interests = TextAreaField(_l("利害关系单位（回避单位）"), validators=[Length(max=4000)])
-    phone = StringField(_l("手机"), filters=[_strip], validators=[Optional(), Length(max=32)])
+    phone = StringField(
+        _l("手机"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=32)],
+        render_kw={"type": "tel", "autocomplete": "tel", "inputmode": "tel"},
+    )
     email = StringField(
         _l("邮箱"),
         filters=[_strip],
@@ -220,4 +243,18 @@ class ImportForm(FlaskForm):
             FileRequired(_l("请选择要导入的文件")),
             FileAllowed(["csv", "xlsx"], _l("只能上传 .csv 或 .xlsx 文件")),
         ],
+    )
+
+
+class ReinstateForm(FlaskForm):
+    """恢复入库: why a retired expert comes back (kept in the audit log)."""
+
+    reason = TextAreaField(
+        _l("恢复入库的原因"),
+        filters=[_strip],
+        validators=[
+            DataRequired(_l("请填写恢复入库的原因")),
+            Length(max=500, message=_l("最多500字")),
+        ],
+        render_kw={"rows": 2},
     )

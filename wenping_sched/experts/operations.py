@@ -114,6 +114,29 @@ def retire_expert(user: User, expert: Expert) -> Expert:
     return expert
 
 
+def reinstate_expert(user: User, expert: Expert, reason: str) -> Expert:
+    """出库 undone (恢复入库): the expert is drawn again; who and why go into the audit log."""
+    if not user.is_city and expert.pool.code != user.scope:
+        raise OperationError(_("县区协调员只能维护本县区专家库"), 403)
+    reason = reason.strip()
+    if not reason:
+        raise OperationError(_("请填写恢复入库的原因"), 422, {"reason": _("请填写恢复入库的原因")})
+    if expert.active:
+        raise OperationError(_("该专家在库，无需恢复"), 409)
+    retired_at = expert.retired_at
+    expert.active = True
+    expert.retired_at = None
+    audit.record(
+        "expert.reinstate",
+        user,
+        target=f"expert:{expert.id}",
+        name=expert.name,
+        reason=reason[:500],
+        retired_at=iso_local(retired_at),
+    )
+    return expert
+
+
 def expert_to_dict(expert: Expert, load: int = 0, with_contact: bool = True) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": expert.id,

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from ..extensions import db
 from ..models import CITY, Expert, Panel, PanelMember, Pool, Sector, User, expert_sector
@@ -20,14 +20,37 @@ def visible_pool_codes(user: User) -> list[str] | None:
     return [CITY, user.scope or CITY]
 
 
+def search_terms(q: str | None) -> list[str]:
+    """The words of a search box, each to be found somewhere in the expert (or matter)."""
+    return [word for word in (q or "").replace("\u3000", " ").split() if word][:8]
+
+
+def _matches(word: str) -> ColumnElement[bool]:
+    """The expert's name, phone, employer or one of their sectors holds ``word``."""
+    digits = word.replace("-", "")
+    return or_(
+        Expert.name.icontains(word, autoescape=True),
+        Expert.employer.icontains(word, autoescape=True),
+        Expert.phone.contains(word, autoescape=True),
+        # 0937-2612345 is found by 09372612345 too.
+        func.replace(Expert.phone, "-", "").contains(digits, autoescape=True),
+        Expert.id.in_(
+            select(expert_sector.c.expert_id).join(Sector).where(Sector.name.icontains(word, autoescape=True))
+        ),
+    )
+
+
 def experts_query(
     user: User,
     pool: str | None = None,
     sector: str | None = None,
     senior: bool | None = None,
     active: bool | None = True,
+    q: str | None = None,
 ) -> Select[Expert]:
     stmt = select(Expert).join(Expert.pool).order_by(Pool.sort_order, Expert.id)
+    for word in search_terms(q):
+        stmt = stmt.where(_matches(word))
     codes = visible_pool_codes(user)
     if codes is not None:
         stmt = stmt.where(Pool.code.in_(codes))

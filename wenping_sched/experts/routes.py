@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 from typing import cast
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -13,13 +14,24 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
+from .. import audit
 from ..auth.routes import coordinator_required
 from ..credit import queries as credit_queries
 from ..extensions import db
-from ..models import Expert, User
+from ..models import Expert, ExpertBusy, User
 from ..operations import OperationError
+from ..portal.forms import BusyForm
+from ..portal.operations import add_expert_busy, remove_expert_busy
+from ..timeutil import local_now, local_tz
 from . import operations, queries
-from .forms import ExpertFilterForm, ExpertForm, ImportForm, active_sectors, maintainable_pools
+from .forms import (
+    ExpertFilterForm,
+    ExpertForm,
+    ImportForm,
+    ReinstateForm,
+    active_sectors,
+    maintainable_pools,
+)
 
 bp = Blueprint("experts", __name__)
 PAGE_SIZE = 50
@@ -101,26 +113,118 @@ def pools() -> str:
         total=total,
         page=page,
         pages=pages,
-        page_args={k: v for k, v in request.args.items() if k != "page"},
+        page_args=form.link_args(),
+    )
+
+
+@bp.get("/pools/export.xlsx")
+@coordinator_required
+def export_pools() -> Response:
+    """The listed experts (the page's filters, every page) in the importer's own columns."""
+    from .export import pool_workbook
+
+    user = _user()
+    form = ExpertFilterForm(request.args).setup([p for p, _n, _s in queries.pool_counts(user)], [])
+    experts = list(db.session.scalars(queries.experts_query(user, **form.query_args())))
+    audit.record("experts.export", user, target="pools", filters=form.link_args(), experts=len(experts))
+    db.session.commit()
+    data = io.BytesIO(pool_workbook(experts))
+    return send_file(
+        data,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=_("专家名单.xlsx"),
+    )
+
+
+def _detail_page(
+    expert: Expert, busy_form: BusyForm | None = None, reinstate_form: ReinstateForm | None = None
+) -> str:
+    load = queries.year_loads([expert])[expert.id]
+    pool_mean, pool_max = queries.pool_load_summary(expert)
+    now = local_now()
+    busy = list(expert.busy)
+    return render_template(
+        "experts/detail.html",
+        expert=expert,
+        busy=[b for b in busy if b.end > now],
+        past_busy=[b for b in busy if b.end <= now],
+        load=load,
+        pool_mean=pool_mean,
+        pool_max=pool_max,
+        can_edit=_may_maintain(_user(), expert),
+        busy_form=busy_form or BusyForm(formdata=None),
+        reinstate_form=reinstate_form or ReinstateForm(formdata=None, prefix="reinstate"),
+        credit=credit_queries.summary(expert),
     )
 
 
 @bp.get("/experts/<int:expert_id>")
 @coordinator_required
 def detail(expert_id: int) -> str:
+    return _detail_page(_visible_expert(expert_id))
+
+
+def _maintained_expert(expert_id: int) -> Expert:
+    """The expert, when the coordinator keeps the expert's pool (404 outside scope, 403 the city's)."""
     expert = _visible_expert(expert_id)
-    load = queries.year_loads([expert])[expert.id]
-    pool_mean, pool_max = queries.pool_load_summary(expert)
-    return render_template(
-        "experts/detail.html",
-        expert=expert,
-        busy=list(expert.busy),
-        load=load,
-        pool_mean=pool_mean,
-        pool_max=pool_max,
-        can_edit=_may_maintain(_user(), expert),
-        credit=credit_queries.summary(expert),
-    )
+    if not _may_maintain(_user(), expert):
+        abort(403)
+    return expert
+
+
+@bp.post("/experts/<int:expert_id>/busy")
+@coordinator_required
+def add_busy(expert_id: int) -> str | tuple[str, int] | Response:
+    """The expert phoned the office: a coordinator enters the time the expert cannot come."""
+    expert = _maintained_expert(expert_id)
+    form = BusyForm()
+    if not form.validate_on_submit():
+        return _detail_page(expert, busy_form=form), 422
+    tz = local_tz()
+    start = cast(datetime, form.start.data).replace(tzinfo=tz)
+    end = cast(datetime, form.end.data).replace(tzinfo=tz)
+    try:
+        add_expert_busy(_user(), expert, start, end, form.reason.data or "")
+    except OperationError as e:
+        db.session.rollback()
+        form.end.errors = [*form.end.errors, e.message]
+        return _detail_page(expert, busy_form=form), 422
+    db.session.commit()
+    flash(_("已为%(n)s登记不能参会的时间", n=expert.name), "success")
+    return redirect(url_for(".detail", expert_id=expert.id) + "#busy")
+
+
+@bp.post("/experts/<int:expert_id>/busy/<int:busy_id>/delete")
+@coordinator_required
+def remove_busy(expert_id: int, busy_id: int) -> Response:
+    expert = _maintained_expert(expert_id)
+    busy = db.session.get(ExpertBusy, busy_id)
+    if busy is None or busy.expert_id != expert.id:
+        abort(404)
+    remove_expert_busy(_user(), busy)
+    db.session.commit()
+    flash(_("已删除"), "success")
+    return redirect(url_for(".detail", expert_id=expert.id) + "#busy")
+
+
+@bp.post("/experts/<int:expert_id>/reinstate")
+@coordinator_required
+def reinstate(expert_id: int) -> str | tuple[str, int] | Response:
+    """出库 undone: the expert is drawn again; the reason is kept in the audit log."""
+    expert = _maintained_expert(expert_id)
+    form = ReinstateForm(prefix="reinstate")
+    if not form.validate_on_submit():
+        return _detail_page(expert, reinstate_form=form), 422
+    try:
+        operations.reinstate_expert(_user(), expert, form.reason.data or "")
+    except OperationError as e:
+        db.session.rollback()
+        form.reason.errors = [*form.reason.errors, e.message]
+        return _detail_page(expert, reinstate_form=form), e.status
+    db.session.commit()
+    flash(_("专家 %(name)s 已恢复入库，今后可参加抽取", name=expert.name), "success")
+    return redirect(url_for(".detail", expert_id=expert.id))
 
 
 @bp.post("/experts/<int:expert_id>/retire")

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Panel
+from ..models import CITY, Panel, Pool, office_label
 from ..models.outbox import CalendarEvent
 
 
@@ -41,6 +41,9 @@ class EventInfo:
     department: bool = False  # a department's invitation: the answer names an attendee
     county: str | None = None  # for the coordinators' scope
     uid: str | None = None  # the meeting's own UID, when its model keeps one
+    office: str = ""  # the 维稳办 that asks: the county's for a county matter, else the city's
+    office_phone: str = ""
+    agenda: str = ""  # a joint meeting's 议题
 
 
 Loader = Callable[[int], "EventInfo | None"]
@@ -83,14 +86,33 @@ def mail_domain() -> str:
     return sender.rsplit("@", 1)[-1].strip("> ") or "localhost"
 
 
-def office_contact() -> str:
-    return str(current_app.config.get("OFFICE_CONTACT") or _("酒泉市维稳办（请回复本邮件或致电办公室）"))
+@dataclass(frozen=True)
+class Office:
+    name: str
+    phone: str
+
+    @property
+    def contact(self) -> str:
+        """How a mail says whom to call: 肃州区维稳办，电话 0937-2628110."""
+        if self.phone:
+            return _("%(o)s，电话 %(p)s", o=self.name, p=self.phone)
+        return _("%(o)s（请回复本邮件）", o=self.name)
+
+
+def office_for(county: str | None) -> Office:
+    """The office that asks: a county's 维稳办 for the county's matters, the city's otherwise."""
+    code = county or CITY
+    pool = db.session.scalar(select(Pool).where(Pool.code == code))
+    if pool is None:
+        return Office(office_label(code), "")
+    return Office(pool.office, pool.office_phone)
 
 
 def panel_event(panel: Panel) -> EventInfo | None:
     if panel.start is None or panel.end is None:
         return None
     matter = panel.matter
+    office = office_for(matter.county)
     return EventInfo(
         subject_type="panel",
         subject_id=panel.id,
@@ -110,8 +132,10 @@ def panel_event(panel: Panel) -> EventInfo | None:
             _("评估材料（会前另行送达）及审阅意见"),
             _("如与本事项有利害关系，请及时告知并谢绝邀请"),
         ],
-        contact=office_contact(),
+        contact=office.contact,
         county=matter.county,
+        office=office.name,
+        office_phone=office.phone,
     )
 
 

@@ -30,11 +30,12 @@ def _calendar(method: str | None) -> Calendar:
     return cal
 
 
-def _organizer() -> vCalAddress:
+def _organizer(office: str = "") -> vCalAddress:
     sender = str(current_app.config.get("MAIL_DEFAULT_SENDER") or "wenping@localhost")
     address = sender.rsplit("<", 1)[-1].rstrip(">").strip()
     organizer = vCalAddress(f"mailto:{address}")
-    organizer.params["cn"] = vText(str(current_app.config.get("MAIL_SENDER_NAME") or _("酒泉市维稳办")))
+    name = office or str(current_app.config.get("MAIL_SENDER_NAME") or _("酒泉市维稳办"))
+    organizer.params["cn"] = vText(name)
     return organizer
 
 
@@ -69,12 +70,14 @@ def event_component(
     event.add("summary", info.title)
     event.add("location", info.location)
     description = info.description
+    if info.agenda:
+        description += "\n" + _("议题：%(a)s", a=info.agenda)
     if url:
         description += "\n" + _("答复（接受/谢绝）：%(u)s", u=url)
     if info.contact:
         description += "\n" + _("联系：%(c)s", c=info.contact)
     event.add("description", description)
-    event.add("organizer", _organizer())
+    event.add("organizer", _organizer(info.office))
     if attendee is not None and attendee[0]:
         event.add("attendee", _attendee(attendee[0], attendee[1], partstat))
     event.add("class", "PRIVATE")

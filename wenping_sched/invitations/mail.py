@@ -45,10 +45,14 @@ def build_message(
     calendar: bytes | None = None,
     method: str | None = None,
     headers: dict[str, str] | None = None,
+    sender_name: str | None = None,
 ) -> EmailMessage:
-    """One complete message; with ``calendar``, an iTIP message with ``method`` on the part."""
+    """One complete message; with ``calendar``, an iTIP message with ``method`` on the part.
+
+    ``sender_name`` is the office the mail comes from (the county's 维稳办 for its matters).
+    """
     msg = EmailMessage(policy=SMTP_POLICY)
-    sender_name = str(current_app.config.get("MAIL_SENDER_NAME") or _("酒泉市维稳办"))
+    sender_name = sender_name or str(current_app.config.get("MAIL_SENDER_NAME") or _("酒泉市维稳办"))
     msg["From"] = _address(sender_name, sender_address())
     msg["To"] = _address(to_name, to_email)
     msg["Subject"] = subject

@@ -8,7 +8,7 @@ from ..extensions import db
 from ..models import JointMeeting
 from ..models.outbox import Invitation
 from ..models.types import utcnow
-from .events import EventInfo, office_contact, register_source
+from .events import EventInfo, office_for, register_source
 from .rsvp import register_answer_hook
 
 KIND_LABELS = {"quarterly": "季度联席会议", "analysis": "分析研判会议", "adhoc": "临时联席会议"}
@@ -19,6 +19,8 @@ def meeting_event(meeting: JointMeeting) -> EventInfo | None:
         return None
     room = meeting.room
     location = "，".join(p for p in (room.name if room else "", room.location if room else "") if p)
+    # Joint meetings are called by the city office.
+    office = office_for(None)
     return EventInfo(
         subject_type="meeting",
         subject_id=meeting.id,
@@ -31,9 +33,12 @@ def meeting_event(meeting: JointMeeting) -> EventInfo | None:
         cancelled=meeting.status == "cancelled",
         description=_("社会稳定风险评估工作联席会议，请各成员单位按时派员参加。"),
         bring=[_("本单位近期稳评工作情况及需会议研究的事项")],
-        contact=office_contact(),
+        contact=office.contact,
         department=True,
         uid=meeting.uid,
+        office=office.name,
+        office_phone=office.phone,
+        agenda=meeting.agenda or "",
     )
 
 

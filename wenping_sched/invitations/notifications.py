@@ -119,6 +119,7 @@ def _send(info: EventInfo, invitation: Invitation, *, kind: str, panel_member_id
         html=html,
         calendar=calendar,
         method=method,
+        sender_name=info.office or None,
     )
     enqueue(
         msg,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import email.parser
 import threading
 from collections import OrderedDict
 from datetime import datetime
@@ -24,7 +25,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import Select, func, or_, select
 
 from ..auth.routes import coordinator_required
 from ..extensions import db
@@ -110,6 +111,13 @@ def _cached_page(token: str) -> str | None:
     if hit is None or hit[1] <= utcnow():
         return None
     return hit[0]
+
+
+def forget_rendered_pages() -> None:
+    """Drop this process's rendered RSVP pages (after a change no invitation's state shows, e.g. an
+    office's phone number); other processes render theirs again as their invitations change."""
+    with _page_cache_lock:
+        _page_cache.clear()
 
 
 def _remember_page(invitation: Invitation, html: str, end: datetime) -> None:
@@ -276,9 +284,16 @@ def text_body(raw: bytes) -> str:
     return str(part.get_content()) if part is not None else ""
 
 
-def visible_messages(
-    status: str | None = None, panel_id: int | None = None, limit: int = 200
-) -> list[OutboxMessage]:
+def recipient_name(raw: bytes) -> str:
+    """The name on the message's To line (专家 王五, 维稳办协调员), as the recipient's mail shows it."""
+    parsed = email.parser.BytesHeaderParser(policy=policy.default).parsebytes(raw)
+    to = parsed["To"]
+    addresses = getattr(to, "addresses", ()) if to is not None else ()
+    return str(addresses[0].display_name) if addresses else ""
+
+
+def visible_messages_query(status: str | None = None, panel_id: int | None = None) -> Select[OutboxMessage]:
+    """The outbox in the coordinator's scope: a county sees the mail of its own matters' panels."""
     query = (
         select(OutboxMessage)
         .outerjoin(Panel, OutboxMessage.panel_id == Panel.id)
@@ -290,14 +305,30 @@ def visible_messages(
         query = query.where(OutboxMessage.status == status)
     if panel_id:
         query = query.where(OutboxMessage.panel_id == panel_id)
-    return list(db.session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)))
+    return query.order_by(OutboxMessage.id.desc())
+
+
+def visible_messages(
+    status: str | None = None, panel_id: int | None = None, limit: int = 200
+) -> list[OutboxMessage]:
+    return list(db.session.scalars(visible_messages_query(status, panel_id).limit(limit)))
+
+
+OUTBOX_PAGE_SIZE = 30
+OUTBOX_STATES = ("queued", "sending", "sent", "failed")
 
 
 @bp.get("/outbox")
 @coordinator_required
 def outbox_page() -> str:
     status = request.args.get("status") or None
-    rows = visible_messages(status)
+    if status not in OUTBOX_STATES:
+        status = None
+    query = visible_messages_query(status)
+    total = int(db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
+    pages = max(1, -(-total // OUTBOX_PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    rows = list(db.session.scalars(query.limit(OUTBOX_PAGE_SIZE).offset((page - 1) * OUTBOX_PAGE_SIZE)))
     answers = {
         i.id: i
         for i in db.session.scalars(
@@ -309,9 +340,14 @@ def outbox_page() -> str:
         "invitations/outbox.html",
         rows=rows,
         answers=answers,
+        names={r.id: recipient_name(r.raw) for r in rows},
         status=status,
         no_server=no_server,
         text_body=text_body,
+        total=total,
+        page=page,
+        pages=pages,
+        page_args={"status": status} if status else {},
     )
 
 
@@ -320,7 +356,7 @@ def outbox_page() -> str:
 def outbox_deliver() -> Any:
     report = outbox.deliver_all()
     if report.held:
-        flash(_("未配置邮件服务器（WENPING_MAIL_SERVER），邮件保留在发件箱中"), "info")
+        flash(_("尚未设置发信服务器，邮件暂存在发件箱中，未发出；请联系系统管理员设置后再发送"), "info")
     else:
         flash(
             _(

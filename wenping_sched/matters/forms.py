@@ -10,7 +10,7 @@ from wtforms import SelectChoice, SelectField, StringField, TextAreaField, Valid
 from wtforms.validators import DataRequired, Length
 
 from ..experts.forms import split_list
-from ..models import CATEGORIES, CITY, COUNTIES, RISK_LEVELS, STAGES, User
+from ..models import CATEGORIES, CITY, COUNTIES, RISK_LEVELS, STAGES, Matter, User
 
 
 def _strip(value: Any) -> Any:
@@ -43,6 +43,12 @@ class MatterFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
+    q = StringField(
+        _l("搜索"),
+        filters=[_strip],
+        validators=[Length(max=100)],
+        render_kw={"type": "search", "placeholder": _l("编号、名称、县区、类别、步骤或评估主体")},
+    )
     county = SelectField(_l("县区"), validate_choice=False)
     category = SelectField(_l("类别"), validate_choice=False)
     stage = SelectField(_l("评估步骤"), validate_choice=False)
@@ -58,6 +64,7 @@ class MatterFilterForm(FlaskForm):
         """The filters as matters_query() arguments; anything unknown is ignored."""
         stage = self.stage.data or ""
         return {
+            "q": (self.q.data or "")[:100] or None,
             "county": self.county.data or None,
             "category": self.category.data or None,
             "stage": int(stage) if stage.isdigit() else None,
@@ -101,6 +108,37 @@ class MatterForm(FlaskForm):
             "related_organisations": split_list(self.related_organisations.data),
             "description": (self.description.data or "").strip(),
             "risk_level": self.risk_level.data or None,
+        }
+
+
+class MatterEditForm(FlaskForm):
+    """Correct a registered matter: every changed field is audited with its value before and after."""
+
+    title = MatterForm.title
+    category = MatterForm.category
+    responsible_department = MatterForm.responsible_department
+    related_organisations = MatterForm.related_organisations
+    description = MatterForm.description
+    stage = SelectField(_l("评估步骤"), choices=stage_choices(), invalid_choice_message=NOT_A_CHOICE)
+
+    validate_related_organisations = MatterForm.validate_related_organisations
+
+    def fill(self, matter: Matter) -> None:
+        self.title.data = matter.title
+        self.category.data = matter.category
+        self.responsible_department.data = matter.responsible_department
+        self.related_organisations.data = "\n".join(matter.related_organisations or [])
+        self.description.data = matter.description
+        self.stage.data = str(matter.stage)
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "title": self.title.data or "",
+            "category": self.category.data,
+            "responsible_department": self.responsible_department.data or "",
+            "related_organisations": split_list(self.related_organisations.data),
+            "description": (self.description.data or "").strip(),
+            "stage": int(self.stage.data),
         }
 
 

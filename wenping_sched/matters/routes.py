@@ -16,7 +16,7 @@ from ..extensions import db
 from ..models import STAGES, Matter, User
 from ..operations import OperationError
 from . import operations
-from .forms import MatterFilterForm, MatterForm, StageForm
+from .forms import MatterEditForm, MatterFilterForm, MatterForm, StageForm
 
 bp = Blueprint("matters", __name__)
 
@@ -25,6 +25,18 @@ PANEL_STATUS_LABELS = {
     "inviting": _l("邀请中"),
     "confirmed": _l("已确认"),
     "cancelled": _l("已取消"),
+}
+
+# How the flash after an edit names the fields it changed.
+FIELD_NAMES = {
+    "title": _l("事项名称"),
+    "category": _l("类别"),
+    "responsible_department": _l("评估主体"),
+    "related_organisations": _l("相关单位"),
+    "description": _l("事项说明"),
+    "stage": _l("评估步骤"),
+    "risk_level": _l("风险等级"),
+    "notes": _l("备注"),
 }
 
 MEETING_STATUS_LABELS = {
@@ -56,6 +68,47 @@ def index() -> str:
     stmt = operations.matters_query(user, **form.query_args()).options(selectinload(Matter.panels))
     matters = list(db.session.scalars(stmt))
     return render_template("matters/index.html", form=form, matters=matters)
+
+
+@bp.route("/matters/<int:matter_id>/edit", methods=["GET", "POST"])
+@coordinator_required
+def edit(matter_id: int) -> str | tuple[str, int] | Response:
+    """Correct the matter after registration; each change is audited field by field."""
+    matter = _visible_matter(matter_id)
+    form = MatterEditForm()
+    if request.method == "GET":
+        form.fill(matter)
+    elif form.validate_on_submit():
+        try:
+            changes = operations.update_matter(_user(), matter, form.to_data())
+        except OperationError as e:
+            db.session.rollback()
+            flash(e.message, "error")
+            for name, message in e.fields.items():
+                if name in form:
+                    form[name].errors = [*form[name].errors, message]
+        else:
+            db.session.commit()
+            flash(
+                _("已保存修改：%(f)s", f="、".join(str(FIELD_NAMES[k]) for k in changes))
+                if changes
+                else _("没有改动"),
+                "success",
+            )
+            for member in operations.members_now_in_conflict(matter):
+                flash(
+                    _(
+                        "评审组 #%(p)d 的成员%(n)s（%(e)s）与修改后的评估主体或相关单位有利害关系，"
+                        "请核对是否需要回避",
+                        p=member.panel_id,
+                        n=member.expert.name,
+                        e=member.expert.employer,
+                    ),
+                    "warning",
+                )
+            return redirect(url_for(".detail", matter_id=matter.id))
+    html = render_template("matters/edit.html", form=form, matter=matter)
+    return (html, 422) if request.method == "POST" else html
 
 
 @bp.route("/matters/new", methods=["GET", "POST"])

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, IntegerField, SelectChoice, SelectField, StringField
+from wtforms import DateTimeLocalField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 KIND_CHOICES = [
@@ -14,6 +14,9 @@ KIND_CHOICES = [
 
 class MeetingForm(FlaskForm):
     title = StringField(_l("会议名称"), validators=[DataRequired(_l("请填写会议名称")), Length(max=200)])
+    agenda = TextAreaField(
+        _l("议题"), validators=[Optional(), Length(max=2000, message=_l("议题最多2000字"))]
+    )
     kind = SelectField(_l("会议类别"), choices=KIND_CHOICES, default="adhoc")
     window_start = DateTimeLocalField(
         _l("最早开始"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(_l("请填写时间窗口"))]

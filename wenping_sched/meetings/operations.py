@@ -237,6 +237,7 @@ def schedule_meeting(user: User, data: dict[str, Any]) -> Scheduled:
     [assignment] = solution.meetings
     meeting = _new_meeting(user, request, kind)
     meeting.matter = matter
+    meeting.agenda = (data.get("agenda") or "").strip()
     _apply(meeting, assignment)
     meeting.instance = instance
     meeting.solution = _solution_json(solution)
@@ -260,16 +261,19 @@ def _solution_json(solution: MeetingSolution) -> dict[str, Any]:
 
 
 def quarterly_title(year: int, quarter: int) -> str:
-    return f"{year}年第{quarter}季度稳评联席会议"
+    # The quarter in Chinese numerals, as the statistics and every circular write it (第四季度).
+    return f"{year}年第{'一二三四'[quarter - 1]}季度稳评联席会议"
 
 
 def schedule_quarterly(user: User, year: int, duration_minutes: int = 120) -> list[Scheduled]:
     """The year's four quarterly meetings in one solve: all four are stored, or none."""
     titles = [quarterly_title(year, q) for q in (1, 2, 3, 4)]
+    # Meetings stored before the titles took Chinese numerals were named 第4季度: those count too.
+    earlier = [f"{year}年第{q}季度稳评联席会议" for q in (1, 2, 3, 4)]
     existing = list(
         db.session.scalars(
             select(JointMeeting.title).where(
-                JointMeeting.title.in_(titles), JointMeeting.status.in_(BOOKING_STATES)
+                JointMeeting.title.in_(titles + earlier), JointMeeting.status.in_(BOOKING_STATES)
             )
         )
     )
@@ -377,6 +381,7 @@ def meeting_to_dict(
     out: dict[str, Any] = {
         "id": meeting.id,
         "title": meeting.title,
+        "agenda": meeting.agenda or "",
         "kind": meeting.kind,
         "status": meeting.status,
         "matter_id": meeting.matter_id,

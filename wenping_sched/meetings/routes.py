@@ -110,6 +110,7 @@ def new() -> str | Response:
         tz = local_tz()
         data = {
             "title": form.title.data or "",
+            "agenda": form.agenda.data or "",
             "kind": form.kind.data,
             "required": required,
             "optional": optional,

@@ -22,6 +22,11 @@ class JointMeetingIn(Schema):
         load_default=list,
         metadata={"description": "列席部门编号：有人空闲才参加"},
     )
+    agenda = fields.String(
+        load_default="",
+        validate=Length(max=2000),
+        metadata={"description": "议题（可选）：写入邀请邮件和各部门的会议页面"},
+    )
     window = Interval(required=True, metadata={"description": "可开会的时间窗口 [开始, 结束]"})
     duration_minutes = fields.Integer(
         required=True, validate=Range(min=1, max=600), metadata={"description": "会议时长（分钟）"}
@@ -70,6 +75,7 @@ class AlternativeOut(Schema):
 class JointMeetingOut(Schema):
     id = fields.Integer()
     title = fields.String()
+    agenda = fields.String(metadata={"description": "议题"})
     kind = fields.String(metadata={"description": "quarterly | analysis | adhoc"})
     status = fields.String(metadata={"description": "proposed | inviting | confirmed | cancelled"})
     matter_id = fields.Integer(

@@ -17,7 +17,7 @@ from .meeting import (
 )
 from .panel import DrawRecord, Panel, PanelMember
 from .plan import PLAN_STATES, Plan
-from .pool import CITY, COUNTIES, SEED_SECTORS, Pool, Sector, pool_label
+from .pool import CITY, COUNTIES, SEED_SECTORS, Pool, Sector, office_label, pool_label
 from .types import UTCDateTime, utcnow
 from .user import ROLES, User
 
@@ -62,6 +62,7 @@ __all__ = [
     "UTCDateTime",
     "User",
     "expert_sector",
+    "office_label",
     "pool_label",
     "utcnow",
 ]

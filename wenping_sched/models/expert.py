@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -22,6 +23,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import Base
 from .pool import Pool, Sector
 from .types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from .user import User
 
 expert_sector = Table(
     "expert_sector",
@@ -79,5 +83,8 @@ class ExpertBusy(Base):
     start: Mapped[datetime] = mapped_column("start_at", UTCDateTime)
     end: Mapped[datetime] = mapped_column("end_at", UTCDateTime)
     reason: Mapped[str] = mapped_column(String(128), default="")
+    # A coordinator who entered it for the expert (the expert phoned the office); None: the expert.
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     expert: Mapped[Expert] = relationship(back_populates="busy")
+    entered_by: Mapped[User | None] = relationship(lazy="joined")

@@ -23,10 +23,18 @@ class Pool(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(64))
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    # The 维稳办 that keeps the pool and asks its experts: named and called in every mail.
+    office_name: Mapped[str] = mapped_column(String(64), default="")
+    office_phone: Mapped[str] = mapped_column(String(32), default="")
 
     @property
     def is_city(self) -> bool:
         return self.code == CITY
+
+    @property
+    def office(self) -> str:
+        """The office's name: as entered, else 酒泉市维稳办 or 肃州区维稳办."""
+        return self.office_name or office_label(self.code)
 
 
 class Sector(Base):
@@ -35,6 +43,11 @@ class Sector(Base):
     name: Mapped[str] = mapped_column(String(32), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def office_label(code: str) -> str:
+    """The default name of the 维稳办 of the city or a county."""
+    return "酒泉市维稳办" if code == CITY else f"{code}维稳办"
 
 
 def pool_label(code: str) -> str:

@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..extensions import Base
 from .department import Department
 from .expert import Expert
-from .pool import CITY
+from .pool import CITY, office_label
 from .types import UTCDateTime, utcnow
 
 ROLES = ("coordinator", "expert", "department")
@@ -28,6 +28,9 @@ class User(UserMixin, Base):
     role: Mapped[str] = mapped_column(String(16))
     # "city" or a county's name; for coordinators only.
     scope: Mapped[str | None] = mapped_column(String(16))
+    # How pages and mail name the person: "李文华", of "酒泉市维稳办" (the login is not a name).
+    display_name: Mapped[str] = mapped_column(String(64), default="")
+    unit: Mapped[str] = mapped_column(String(128), default="")
     expert_id: Mapped[int | None] = mapped_column(ForeignKey("expert.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -50,6 +53,28 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:
         return bool(self.active)
+
+    @property
+    def name_shown(self) -> str:
+        """The person's name: the display name, else the linked expert's name, else the login."""
+        if self.display_name:
+            return self.display_name
+        if self.expert is not None:
+            return self.expert.name
+        return self.username
+
+    @property
+    def unit_shown(self) -> str:
+        """The person's unit: as entered, else the expert's employer, the department, or the office."""
+        if self.unit:
+            return self.unit
+        if self.expert is not None:
+            return self.expert.employer
+        if self.department is not None:
+            return self.department.name
+        if self.is_coordinator:
+            return office_label(self.scope or CITY)
+        return ""
 
     @property
     def is_coordinator(self) -> bool:

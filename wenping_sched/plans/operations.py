@@ -44,27 +44,6 @@ log = logging.getLogger(__name__)
 MAX_REQUESTS = 500
 DEFAULT_TIME_LIMIT = 60.0
 
-# The spreadsheet's headers (Chinese as coordinators write them; English accepted too).
-HEADERS = {
-    "事项编号": "matter_id",
-    "matter_id": "matter_id",
-    "人数": "size",
-    "size": "size",
-    "席位": "seats",
-    "seats": "seats",
-    "高级职称人数": "min_senior",
-    "min_senior": "min_senior",
-    "窗口开始": "window_start",
-    "window_start": "window_start",
-    "窗口结束": "window_end",
-    "window_end": "window_end",
-    "时长": "duration_minutes",
-    "时长（分钟）": "duration_minutes",
-    "duration_minutes": "duration_minutes",
-}
-REQUIRED_COLUMNS = ("matter_id", "size", "window_start", "window_end", "duration_minutes")
-
-
 # --- creating ------------------------------------------------------------------------------------
 
 
@@ -150,98 +129,6 @@ def get_visible_plan(user: User, plan_id: int) -> Plan | None:
     if plan is None or not user.is_coordinator or not (user.is_city or plan.scope == user.scope):
         return None
     return plan
-
-
-# --- reading a spreadsheet ----------------------------------------------------------------------
-
-
-def _int(value: str, column: str, row: int, errors: list[str], minimum: int = 0) -> int | None:
-    try:
-        number = int(float(value))
-    except ValueError:
-        errors.append(_("第 %(r)d 行“%(c)s”应为整数：%(v)s", r=row, c=column, v=value))
-        return None
-    if number < minimum or number > 10_000:
-        errors.append(_("第 %(r)d 行“%(c)s”超出范围：%(v)s", r=row, c=column, v=value))
-        return None
-    return number
-
-
-def _seats(value: str, row: int, errors: list[str]) -> dict[str, int]:
-    """``法律:1;信访:1`` (also with ``：``, ``、`` or ``,``) as {"法律": 1, "信访": 1}."""
-    seats: dict[str, int] = {}
-    for part in (p.strip() for p in value.replace("；", ";").replace("、", ";").replace(",", ";").split(";")):
-        if not part:
-            continue
-        name, sep, count = part.replace("：", ":").partition(":")
-        number = _int(count.strip() if sep else "1", "席位", row, errors, minimum=1)
-        if number is not None:
-            seats[name.strip()] = number
-    return seats
-
-
-def _time(value: str, column: str, row: int, errors: list[str]) -> datetime | None:
-    try:
-        return parse_local(value.strip().replace(" ", "T").replace("/", "-"))
-    except ValueError:
-        errors.append(
-            _("第 %(r)d 行“%(c)s”不是有效的时间（如 2026-03-02 08:30）：%(v)s", r=row, c=column, v=value)
-        )
-        return None
-
-
-def read_plan_file(data: bytes, filename: str) -> list[dict[str, Any]]:
-    """The requests of a CSV (UTF-8 or GBK) or XLSX file; every bad row is reported by its row number."""
-    from ..experts.importer import ImportFailed, _read_table
-
-    try:
-        table = _read_table(data, filename)
-    except ImportFailed as e:
-        raise OperationError(str(e), 422, {"file": str(e)}) from e
-    rows = [(n, [c.strip() for c in cells]) for n, cells in table if any(c.strip() for c in cells)]
-    if not rows:
-        raise OperationError(_("文件是空的"), 422, {"file": _("文件是空的")})
-    header = rows[0][1]
-    columns = {HEADERS[h.strip()]: i for i, h in enumerate(header) if h.strip() in HEADERS}
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-    if missing:
-        names = {v: k for k, v in reversed(HEADERS.items())}
-        message = _("缺少列：%(c)s", c="、".join(names[m] for m in missing))
-        raise OperationError(message, 422, {"file": message})
-    errors: list[str] = []
-    items = []
-    for number, cells in rows[1:]:
-
-        def cell(name: str, cells: list[str] = cells) -> str:
-            i = columns.get(name)
-            return cells[i] if i is not None and i < len(cells) else ""
-
-        matter_id = _int(cell("matter_id"), "事项编号", number, errors, minimum=1)
-        size = _int(cell("size"), "人数", number, errors, minimum=1)
-        min_senior = _int(cell("min_senior") or "0", "高级职称人数", number, errors)
-        duration = _int(cell("duration_minutes"), "时长", number, errors, minimum=1)
-        start = _time(cell("window_start"), "窗口开始", number, errors)
-        end = _time(cell("window_end"), "窗口结束", number, errors)
-        seats = _seats(cell("seats"), number, errors)
-        if start and end and end <= start:
-            errors.append(_("第 %(r)d 行窗口结束必须晚于窗口开始", r=number))
-            continue
-        if None in (matter_id, size, min_senior, duration, start, end):
-            continue
-        items.append(
-            {
-                "matter_id": matter_id,
-                "size": size,
-                "seats": seats,
-                "min_senior": min_senior,
-                "window": (start, end),
-                "duration_minutes": duration,
-                "row": number,
-            }
-        )
-    if errors:
-        raise OperationError("；".join(errors), 422, {"file": "；".join(errors)})
-    return items
 
 
 # --- solving --------------------------------------------------------------------------------------

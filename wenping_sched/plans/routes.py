@@ -11,7 +11,7 @@ from ..auth.routes import coordinator_required
 from ..extensions import db
 from ..models import Plan
 from ..operations import OperationError
-from . import operations, runner
+from . import operations, runner, spreadsheet
 from .forms import PlanForm
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
@@ -37,9 +37,11 @@ def index() -> str | tuple[str, int] | Response:
         upload = form.file.data
         try:
             if upload and upload.filename:
-                items = operations.read_plan_file(upload.read(), upload.filename)
+                items = spreadsheet.read_plan_file(upload.read(), upload.filename, current_user)
             elif form.rows.data and form.rows.data.strip():
-                items = operations.read_plan_file(form.rows.data.strip().encode("utf-8"), "rows.csv")
+                items = spreadsheet.read_plan_file(
+                    form.rows.data.strip().encode("utf-8"), "rows.csv", current_user
+                )
             else:
                 raise OperationError(_("请上传文件或粘贴请求"), 422)
             plan = operations.create_plan(current_user, items, form.title.data or "")

@@ -18,14 +18,29 @@ MAX_INTERESTS = 50
 def add_expert_busy(
     user: User, expert: Expert, start: datetime, end: datetime, reason: str = ""
 ) -> ExpertBusy:
-    """A period the expert cannot attend: later draws keep the expert's panels out of it."""
+    """A period the expert cannot attend: later draws keep the expert's panels out of it.
+
+    Entered by a coordinator (the expert phoned the office), it says so on the expert's own page.
+    """
     if end <= start:
         raise OperationError(_("结束时间必须晚于开始时间"), 422, {"end": _("结束时间必须晚于开始时间")})
-    busy = ExpertBusy(expert=expert, start=start, end=end, reason=reason.strip()[:128])
+    on_behalf = user.is_coordinator
+    busy = ExpertBusy(
+        expert=expert,
+        start=start,
+        end=end,
+        reason=reason.strip()[:128],
+        entered_by_id=user.id if on_behalf else None,
+    )
     db.session.add(busy)
     db.session.flush()
     audit.record(
-        "expert.busy_add", user, target=f"expert:{expert.id}", start=iso_local(start), end=iso_local(end)
+        "expert.busy_add",
+        user,
+        target=f"expert:{expert.id}",
+        start=iso_local(start),
+        end=iso_local(end),
+        on_behalf=on_behalf,
     )
     return busy
 

@@ -153,6 +153,51 @@ class LoadSpread:
     def peak(self) -> int:
         return max((n for _label, n in self.histogram), default=0)
 
+    @property
+    def mean(self) -> float | None:
+        if not self.experts:
+            return None
+        return round(sum(e.panels for e in self.experts) / len(self.experts), 1)
+
+    @property
+    def idle(self) -> int:
+        """Experts in scope who sat on no panel in the period."""
+        return sum(1 for e in self.experts if e.panels == 0)
+
+    @property
+    def evenness(self) -> str:
+        """How even the load is, in a word a coordinator uses (from the spread and the deviation)."""
+        if not self.experts or not self.maximum:
+            return _("本期无人参加评审")
+        spread = self.maximum - (self.minimum or 0)
+        cv = (self.stdev or 0) / (self.mean or 1)
+        if spread <= 1:
+            return _("很均衡")
+        if cv < 0.5:
+            return _("较均衡")
+        if cv < 1:
+            return _("不太均衡")
+        return _("很不均衡")
+
+    @property
+    def in_words(self) -> str:
+        """The load's spread told plainly: the verdict, the busiest and least busy, how many idle."""
+        if not self.experts:
+            return _("范围内没有在库专家。")
+        if not self.maximum:
+            return _("本期没有专家参加评审组。")
+        text = _(
+            "负荷%(v)s：%(n)d 名专家平均每人参加 %(m)s 个评审组，最多的 %(max)d 个，最少的 %(min)d 个",
+            v=self.evenness,
+            n=len(self.experts),
+            m=f"{self.mean or 0:g}",
+            max=self.maximum,
+            min=self.minimum or 0,
+        )
+        if self.idle:
+            text += _("；%(i)d 名专家本期未参加，可优先轮到", i=self.idle)
+        return text + _("。")
+
 
 @dataclass(frozen=True)
 class StageRow:
@@ -362,6 +407,7 @@ def summary_rows(s: Statistics) -> list[tuple[str, str | int]]:
         (_("专家负荷中位数"), _fmt(s.load.median)),
         (_("专家负荷最大值"), _fmt(s.load.maximum)),
         (_("专家负荷标准差"), _fmt(s.load.stdev)),
+        (_("负荷均衡程度"), s.load.evenness),
     ]
     if s.meetings is not None:
         rows.append((_("联席会议（次）"), s.meetings_total))
