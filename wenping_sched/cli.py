@@ -207,6 +207,25 @@ def openapi() -> None:
     click.echo(json.dumps(current_app.spec, ensure_ascii=False, indent=1))  # type: ignore[attr-defined]
 
 
+@main.group("audit")
+def audit_group() -> None:
+    """审计日志。"""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify() -> None:
+    """核对审计日志的哈希链：完整时退出码 0；否则退出码 1，并指出第一条被改动、删除或插入的记录。"""
+    from . import audit
+
+    result = audit.verify_chain(via="cli")
+    db.session.commit()
+    if not result.ok:
+        click.echo(_("审计日志哈希链不完整：%(m)s", m=result.message), err=True)
+        sys.exit(1)
+    click.echo(_("审计日志哈希链完整：共 %(n)d 条记录，逐条核对无误。", n=result.entries))
+
+
 @main.command("worker")
 @click.option("--interval", type=float, default=5.0, show_default=True, help="无队列时检查发件箱的间隔（秒）")
 @click.option("--once", is_flag=True, help="只发送一次到期邮件后退出")

@@ -1,6 +1,6 @@
 """The data model, one module per aggregate."""
 
-from .audit import AuditLog
+from .audit import AuditChainHead, AuditLog
 from .calendar import DAY_KINDS, CalendarDay, CalendarYear
 from .department import JOINT_MEETING_DEPARTMENTS, Contact, ContactBusy, Department, Room
 from .expert import Expert, ExpertBusy, expert_sector
@@ -34,6 +34,7 @@ __all__ = [
     "ROLES",
     "SEED_SECTORS",
     "STAGES",
+    "AuditChainHead",
     "AuditLog",
     "CalendarDay",
     "CalendarYear",
