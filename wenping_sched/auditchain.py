@@ -298,8 +298,9 @@ def verify(session: Session) -> Verification:
             return Verification(False, 0, "removed", None, message)
 
         def rows() -> Iterable[Mapping[str, Any]]:
-            yield first
-            yield from result
+            yield dict(first)
+            for row in result:
+                yield dict(row)
 
         return check_rows(rows(), int(first["head_seq"]), str(first["head_hash"]))
     finally:

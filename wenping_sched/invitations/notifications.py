@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import audit
+from ..draws.records import replacements
 from ..extensions import db
 from ..models import Contact, Expert, JointMeeting, Panel, PanelMember
 from ..models.outbox import Invitation
@@ -216,18 +217,34 @@ def _notice(panel: Panel, subject: str, template: str, **context: Any) -> None:
     enqueue(msg, kind="notice", panel_id=panel.id)
 
 
+def _who_replaced_whom(added: Sequence[PanelMember]) -> list[str]:
+    """ "李四（法律席位）接替张三" for each seat the replacement draw filled."""
+    record = added[0].draw if added else None
+    if record is None:
+        return []
+    lines = []
+    for left, came in replacements(record):
+        if left.get("seat"):
+            lines.append(_("%(b)s（%(s)s席位）接替 %(a)s", b=came["name"], s=left["seat"], a=left["name"]))
+        else:
+            lines.append(_("%(b)s 接替 %(a)s", b=came["name"], a=left["name"]))
+    return lines
+
+
 def notify_replacement(panel: Panel, declined: PanelMember, added: Sequence[PanelMember]) -> None:
     """Tell the coordinator who declined and who was drawn in their place (already invited)."""
-    names = "、".join(m.expert.name for m in added)
+    pairs = _who_replaced_whom(added)
+    names = "；".join(pairs) or "、".join(m.expert.name for m in added)
     _notice(
         panel,
         _("【补抽】%(e)s 谢绝了评审会：%(t)s", e=declined.expert.name, t=panel.matter.title),
         "coordinator_notice",
         declined=declined,
         added=list(added),
+        pairs=pairs,
         reasons=[],
         headline=_(
-            "%(e)s 谢绝了邀请，已补抽 %(n)s 并发出邀请。",
+            "%(e)s 谢绝了邀请，已补抽并发出邀请：%(n)s。其他成员的席位不变。",
             e=declined.expert.name,
             n=names or _("（无需补抽）"),
         ),
@@ -244,6 +261,7 @@ def notify_redraw_failed(
         "coordinator_notice",
         declined=declined,
         added=[],
+        pairs=[],
         reasons=reasons,
         headline=_("%(e)s 谢绝了邀请，但无法补抽替补专家：%(m)s", e=declined.expert.name, m=message),
     )

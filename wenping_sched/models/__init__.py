@@ -13,7 +13,7 @@ from .meeting import (
     JointMeeting,
     JointMeetingDepartment,
 )
-from .panel import DrawRecord, Panel, PanelMember
+from .panel import DRAW_KINDS, DRAW_STATES, DrawRecord, Panel, PanelMember
 from .plan import PLAN_STATES, Plan
 from .pool import CITY, COUNTIES, SEED_SECTORS, Pool, Sector, pool_label
 from .types import UTCDateTime, utcnow
@@ -26,6 +26,8 @@ __all__ = [
     "CONFIRMATION_STATES",
     "COUNTIES",
     "DAY_KINDS",
+    "DRAW_KINDS",
+    "DRAW_STATES",
     "JOINT_MEETING_DEPARTMENTS",
     "MEETING_KINDS",
     "MEETING_STATES",

@@ -6,14 +6,14 @@ from the database, solves it with ``solver.panels.solve_panels``, validates it a
 the solution with counts; ``apply_plan`` turns the proposed panels into ``proposed`` panels,
 each with its own draw record.
 
-How a plan's draw record replays: the batch solve is the random draw, and its instance,
-seed and solution stay on the plan. The solver's large-batch path polishes for a share of
-the time the draw took, so re-solving a big batch need not give the same panels again. Each
-panel's draw record therefore keeps a one-panel instance with the batch's decisions fixed:
-the other panels of the batch are busy times of their members, this panel's members are
-``fixed`` and its window is the time the batch chose. Replaying that instance gives the same
-members at the same time and re-checks every hard rule on it; the record's ``avoided`` and
-``eligible_count`` come from the batch instance, where the choice was made.
+How a plan's draw record is proof: the plan's seed is ``seed_from(nonce, "")`` for a secret
+nonce made with the plan (no witness), and the batch solution carries each panel's lottery and
+ticket (SOLVER.md). Each panel's record (kind ``plan``) keeps that lottery, the nonce, the seed
+and the ticket, so ``verify-draw`` recomputes it like any other draw; its commitment is computed
+at apply, after the solve, and the record says so. The record also keeps a one-panel instance
+with the batch's decisions fixed (the other panels are busy times of their members), solved
+again at apply to re-check every hard rule on the chosen time; its ``avoided`` and ``eligible``
+come from the batch instance, where the choice was made.
 """
 
 from __future__ import annotations
@@ -29,9 +29,11 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from solver.instance import InstanceError, panel_solution_to_json, parse_panels
+from solver import draw_proof
+from solver.instance import InstanceError, ineligibility, panel_solution_to_json, parse_panels
 
 from .. import audit, locking, solving
+from ..draws import operations as draws
 from ..extensions import db
 from ..models import DrawRecord, Expert, Matter, Panel, PanelMember, Plan, User, utcnow
 from ..operations import OperationError
@@ -114,9 +116,12 @@ def check_requests(user: User, items: list[dict[str, Any]]) -> list[dict[str, An
     return out
 
 
-def create_plan(user: User, items: list[dict[str, Any]], title: str = "", seed: int | None = None) -> Plan:
+def create_plan(user: User, items: list[dict[str, Any]], title: str = "") -> Plan:
     """Store a queued plan (the caller commits, then calls ``runner.start``)."""
     requests = check_requests(user, items)
+    # The batch's seed comes from a secret nonce (no witness): each panel's draw record carries
+    # the nonce, so anyone can recompute the seed and every ticket from it.
+    nonce = secrets.token_hex(32)
     plan = Plan(
         title=title[:200],
         status="queued",
@@ -124,7 +129,8 @@ def create_plan(user: User, items: list[dict[str, Any]], title: str = "", seed: 
         scope=user.scope or "city",
         created_by_id=user.id,
         requests=requests,
-        seed=seed if seed is not None else secrets.randbits(31),
+        seed=draw_proof.seed_from(nonce, ""),
+        nonce=nonce,
         total=len(requests),
         filled=0,
         unfilled=0,
@@ -337,6 +343,37 @@ def replay_instance(batch: dict[str, Any], solution: dict[str, Any], panel_id: s
     return out
 
 
+def _batch_lottery(plan: Plan, assignment: dict[str, Any]) -> dict[str, Any]:
+    """The panel's lottery from the batch solution, checked against the plan's seed (SOLVER.md).
+
+    A solution without a lottery (a solver before lotteries) gives a one-set lottery holding the
+    batch's choice, so the record still verifies; its record says the batch gave no lottery.
+    """
+    panel_id = assignment["id"]
+    experts = sorted(assignment["experts"])
+    given = assignment.get("lottery")
+    if given is None:
+        tickets = [{"experts": experts, "count": draw_proof.MIN_TOTAL}]
+        total = draw_proof.MIN_TOTAL
+    else:
+        tickets, total = draw_proof.canonical_tickets(given["tickets"]), int(given["total"])
+    ticket = draw_proof.ticket_for(plan.seed, panel_id, total)
+    problems = draw_proof.check_lottery({"total": total, "tickets": tickets}, len(experts))
+    if given is not None and given.get("ticket") != ticket:
+        problems.append(f"ticket {given.get('ticket')} is not {ticket}")
+    if not problems and sorted(draw_proof.set_for_ticket(tickets, ticket)) != experts:
+        problems.append("the ticket does not draw the chosen set")
+    if problems:
+        raise solving.SolverBug(f"plan {plan.id} panel {panel_id}: " + "; ".join(problems))
+    return {
+        "panel_id": panel_id,
+        "total": total,
+        "tickets": tickets,
+        "chances": draw_proof.chances(tickets, total),
+        "ticket": ticket,
+    }
+
+
 def _still_free(expert_ids: list[int], start: datetime, end: datetime) -> str | None:
     """Why the proposal cannot be used now (someone was booked or retired since the solve), or None."""
     active = set(
@@ -387,7 +424,10 @@ def apply_plan(user: User, plan: Plan) -> ApplyResult:
             raise solving.SolverBug(f"plan {plan.id} panel {assignment['id']} does not replay")
         [fixed] = single.panels
         seat_of = {eid: sector for sector, ids in fixed.seats for eid in ids}
-        eligible, avoided = solving.screening(parsed, index)
+        _eligible_count, avoided = solving.screening(parsed, index)
+        lottery = _batch_lottery(plan, assignment)
+        ticket = lottery.pop("ticket")
+        chances = lottery["chances"]
         panel = Panel(
             matter=matter,
             status="proposed",
@@ -407,15 +447,62 @@ def apply_plan(user: User, plan: Plan) -> ApplyResult:
             sequence=0,
         )
         db.session.add(panel)
+        spec = plan.instance["panels"][index]
         record = DrawRecord(
+            matter=matter,
             panel=panel,
             kind="plan",
+            status="revealed",
             created_by_id=user.id,
-            seed=plan.seed,
+            drawn_by=draws.operator(user),
+            request={
+                "pools": list(spec["pools"]),
+                "size": item["size"],
+                "seats": dict(item["seats"]),
+                "min_senior": item["min_senior"],
+                "window": list(item["window"]),
+                "duration_minutes": item["duration_minutes"],
+                "conflicts": list(spec.get("conflicts", [])),
+                "exclude": [],
+                "fixed": [],
+                "location": "",
+                "exclusions": [],
+                "plan": plan.id,
+                "batch_lottery": "lottery" in assignment,
+            },
             pools=list(matter.pools),
-            eligible_count=eligible,
+            eligible_count=len([e for e in parsed.experts if not ineligibility(e, parsed.panels[index])]),
+            eligible=sorted(
+                (
+                    {
+                        "expert_id": int(e.id),
+                        "name": e.name,
+                        "pool": e.pool,
+                        "employer": e.employer,
+                        "senior": e.senior,
+                        "sectors": list(e.sectors),
+                        "chance": chances.get(e.id, 0.0),
+                    }
+                    for e in parsed.experts
+                    if not ineligibility(e, parsed.panels[index])
+                ),
+                key=lambda r: (-r["chance"], r["expert_id"]),
+            ),
             avoided=avoided,
+            nonce=plan.nonce,
+            commitment=draw_proof.commitment(
+                plan.nonce or "",
+                draw_proof.lottery_digest(lottery["panel_id"], lottery["total"], lottery["tickets"]),
+            ),
+            lottery=lottery,
+            witness=None,
+            witness_input="",
+            seed=plan.seed,
+            ticket=ticket,
             drawn=[{"expert_id": int(e), "name": names[e], "seat": seat_of.get(e)} for e in fixed.experts],
+            start=fixed.start,
+            end=fixed.end,
+            revealed_at=utcnow(),
             instance=instance,
             solution=panel_solution_to_json(single),
         )
@@ -430,6 +517,7 @@ def apply_plan(user: User, plan: Plan) -> ApplyResult:
             user,
             target=f"panel:{panel.id}",
             matter=matter.id,
+            draw=record.id,
             seed=plan.seed,
             plan=plan.id,
             members=expert_ids,
