@@ -282,53 +282,102 @@ def test_exclusions_carry_their_reason_to_the_record(client, headers, world):
     assert unknown.status_code == 422 and "exclusions" in unknown.get_json()["error"]["fields"]
 
 
-def test_a_decline_keeps_the_invited_members_seats(client, headers, world):
-    """Issue 13: after a decline the replacement takes the freed seat; nobody else moves."""
+def _decline(panel_id: int, expert_id: int) -> Any:
     from wenping_sched.extensions import db
     from wenping_sched.invitations import rsvp
-    from wenping_sched.models import DrawRecord, PanelMember
-    from wenping_sched.models.outbox import Invitation, OutboxMessage
+    from wenping_sched.models import PanelMember
+    from wenping_sched.models.outbox import Invitation
 
-    body = {**BODY, "size": 5, "seats": {"法律": 1, "信访": 1, "土地征收": 1}}
-    panel = client.post(f"/api/v1/matters/{world['matter'].id}/panels", json=body, headers=headers).get_json()
-    assert client.post(f"/api/v1/panels/{panel['id']}/confirm", headers=headers).status_code == 200
-    seats_before = {m["expert_id"]: m["seat"] for m in panel["members"]}
-    decliner = next(m for m in panel["members"] if m["seat"] == "信访")
-    invitation = db.session.scalars(
-        select(Invitation).where(
-            Invitation.panel_member_id.in_(
-                select(PanelMember.id).where(PanelMember.expert_id == decliner["expert_id"])
-            )
-        )
+    member = db.session.scalars(
+        select(PanelMember).where(PanelMember.panel_id == panel_id, PanelMember.expert_id == expert_id)
     ).one()
+    invitation = db.session.scalars(select(Invitation).where(Invitation.panel_member_id == member.id)).one()
     result = rsvp.answer(invitation, "decline", "出差")
     db.session.commit()
-    [added] = result.added
-    assert added.seat == "信访" and added.draw is not None and added.draw.kind == "redraw"
+    return result
 
-    after = client.get(f"/api/v1/panels/{panel['id']}", headers=headers).get_json()
-    for m in after["members"]:
-        if m["expert_id"] in seats_before:
-            assert m["seat"] == seats_before[m["expert_id"]]  # kept, even the decliner's row
-    assert {m["expert_id"]: m["state"] for m in after["members"]}[decliner["expert_id"]] == "declined"
 
-    redraw = db.session.get(DrawRecord, after["draws"][-1])
-    assert redraw.kind == "redraw" and redraw.status == "revealed" and redraw.witness is None
-    record = _record(client, headers, redraw.id)
-    assert draw_proof.verify_record(record) == []
-    assert record["experts"] == [str(added.expert_id)]
-    assert [k["expert_id"] for k in record["request"]["kept"]] == [
-        m["expert_id"] for m in panel["members"] if m["expert_id"] != decliner["expert_id"]
-    ]
-    avoided = {a["expert_id"]: a["reason"] for a in record["avoided"]}
-    assert avoided[str(decliner["expert_id"])] == "已谢绝本次邀请"
-    matter = client.get(f"/api/v1/matters/{world['matter'].id}", headers=headers).get_json()
-    assert [d["kind"] for d in matter["draws"]] == ["draw", "redraw"]
+def _notice_text() -> str:
+    from wenping_sched.extensions import db
+    from wenping_sched.models.outbox import OutboxMessage
 
     notice = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.kind == "notice").order_by(OutboxMessage.id.desc())
     ).first()
     assert notice is not None
     message = email.message_from_bytes(notice.raw, policy=email.policy.default)
-    text = message.get_body(preferencelist=("plain",)).get_content()
-    assert f"{added.expert.name}（信访席位）接替 {decliner['name']}" in text
+    return str(message.get_body(preferencelist=("plain",)).get_content())
+
+
+def test_a_decline_keeps_the_invited_members_seats(client, headers, expert_factory, matter_factory):
+    """Issue 13: after a decline the replacement takes the freed seat; nobody else moves. Four experts of
+    each seated sector for a panel of three: whoever declines, someone free can take the seat."""
+    from wenping_sched.extensions import db
+    from wenping_sched.models import DrawRecord
+
+    for i in range(4):
+        expert_factory(sectors=("法律",), senior=True, name=f"律师{i}")
+        expert_factory(sectors=("信访",), name=f"信访{i}")
+    matter = matter_factory(title="棚户区改造")
+    body = {**BODY, "size": 3, "seats": {"法律": 1, "信访": 1}}
+    panel = client.post(f"/api/v1/matters/{matter.id}/panels", json=body, headers=headers).get_json()
+    assert client.post(f"/api/v1/panels/{panel['id']}/confirm", headers=headers).status_code == 200
+    seats_before = {m["expert_id"]: m["seat"] for m in panel["members"]}
+    decliner = next(m for m in panel["members"] if m["seat"] == "信访")
+
+    [added] = _decline(panel["id"], decliner["expert_id"]).added
+    assert added.seat == "信访" and added.draw is not None and added.draw.kind == "redraw"
+    after = client.get(f"/api/v1/panels/{panel['id']}", headers=headers).get_json()
+    assert {
+        m["expert_id"]: m["seat"] for m in after["members"] if m["expert_id"] in seats_before
+    } == seats_before
+    assert {m["expert_id"]: m["state"] for m in after["members"]}[decliner["expert_id"]] == "declined"
+
+    redraw = db.session.get(DrawRecord, after["draws"][-1])
+    assert redraw.kind == "redraw" and redraw.status == "revealed" and redraw.witness is None
+    record = _record(client, headers, redraw.id)
+    assert draw_proof.verify_record(record) == []
+    assert record["experts"] == [str(added.expert_id)] and record["request"]["seats"] == {"信访": 1}
+    kept = [m["expert_id"] for m in panel["members"] if m["expert_id"] != decliner["expert_id"]]
+    assert [k["expert_id"] for k in record["request"]["kept"]] == kept
+    avoided = {a["expert_id"]: a["reason"] for a in record["avoided"]}
+    assert avoided[str(decliner["expert_id"])] == "已谢绝本次邀请"
+    assert all(avoided[str(k)] == "已在本评审组（保留席位）" for k in kept)
+    matter_json = client.get(f"/api/v1/matters/{matter.id}", headers=headers).get_json()
+    assert [d["kind"] for d in matter_json["draws"]] == ["draw", "redraw"]
+    assert f"{added.expert.name}（信访席位）接替 {decliner['name']}" in _notice_text()
+
+
+def test_seats_are_dealt_again_only_when_nobody_can_take_the_freed_one(
+    client, headers, expert_factory, matter_factory
+):
+    """Two 信访 experts make the first panel; after a third expert (法律) joins the pool the seated one
+    declines: nobody free works in 信访, so the other member moves into that seat and the record says so."""
+    from wenping_sched.extensions import db
+    from wenping_sched.models import PanelMember
+
+    for i in range(2):
+        expert_factory(sectors=("信访",), senior=True, name=f"信访{i}")
+    matter = matter_factory(title="信访事项")
+    body = {**BODY, "size": 2, "seats": {"信访": 1}}
+    panel = client.post(f"/api/v1/matters/{matter.id}/panels", json=body, headers=headers).get_json()
+    assert client.post(f"/api/v1/panels/{panel['id']}/confirm", headers=headers).status_code == 200
+    seated = next(m for m in panel["members"] if m["seat"] == "信访")
+    other = next(m for m in panel["members"] if m["seat"] != "信访")
+    lawyer = expert_factory(sectors=("法律",), name="新律师")
+
+    [added] = _decline(panel["id"], seated["expert_id"]).added
+    assert added.expert_id == lawyer.id and added.seat is None
+    moved = db.session.scalars(
+        select(PanelMember).where(
+            PanelMember.panel_id == panel["id"], PanelMember.expert_id == other["expert_id"]
+        )
+    ).one()
+    assert moved.seat == "信访"
+    record = _record(client, headers, added.draw_id)
+    assert draw_proof.verify_record(record) == []
+    assert sorted(record["experts"]) == sorted([str(other["expert_id"]), str(lawyer.id)])
+    assert record["request"]["seats_kept"] is False
+    page = client.get(f"/api/v1/draws/{added.draw_id}", headers=headers).get_json()
+    assert page["members"][0]["kept"] is True or page["members"][1]["kept"] is True
+    assert f"新律师 接替 {seated['name']}" in _notice_text()

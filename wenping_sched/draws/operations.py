@@ -113,6 +113,7 @@ def commit(
     *,
     kind: str = "draw",
     panel: Panel | None = None,
+    audit_failure: bool = True,
 ) -> DrawRecord:
     """Fix the request's lottery and commit to it: a ``committed`` record; nothing random is known yet.
 
@@ -123,12 +124,13 @@ def commit(
     if outcome.lottery is None:
         assert outcome.unfilled is not None
         reasons = [r.to_json() for r in outcome.unfilled.reasons]
-        audit.record(
-            "panel.redraw_failed" if kind == "redraw" else "panel.draw_failed",
-            user,
-            target=f"panel:{panel.id}" if panel is not None else f"matter:{matter.id}",
-            reasons=[r["code"] for r in reasons],
-        )
+        if audit_failure:
+            audit.record(
+                "panel.redraw_failed" if kind == "redraw" else "panel.draw_failed",
+                user,
+                target=f"panel:{panel.id}" if panel is not None else f"matter:{matter.id}",
+                reasons=[r["code"] for r in reasons],
+            )
         raise unfilled_error(reasons)
     record = DrawRecord(
         matter=matter,
@@ -252,7 +254,7 @@ def reveal(user: User | None, record: DrawRecord, witness: str | None, witness_i
     record.start, record.end = assignment.start, assignment.end
     record.solution = placement.solution
     record.revealed_at = utcnow()
-    revealed = _fill_panel(user, record, seat_of) if record.kind == "redraw" else _new_panel(user, record)
+    revealed = _fill_panel(user, record) if record.kind == "redraw" else _new_panel(user, record)
     db.session.flush()
     audit.record(
         "draw.reveal",
@@ -308,18 +310,26 @@ def _new_panel(user: User | None, record: DrawRecord) -> Revealed:
     return Revealed(record, panel)
 
 
-def _fill_panel(user: User | None, record: DrawRecord, seat_of: dict[str, str]) -> Revealed:
-    """补抽: the drawn experts take the freed seats; the members still on the panel keep theirs."""
+def _fill_panel(user: User | None, record: DrawRecord) -> Revealed:
+    """补抽: the drawn experts join in the freed seats. When the seats had to be dealt again (the
+    members who stay were fixed in the lottery), the record says whose seat changed."""
     panel = record.panel
     assert panel is not None
+    on_panel = {m.expert_id: m for m in panel.members if m.counts_for_load}
     state = "proposed" if panel.status == "proposed" else "pending"
     added = []
+    drawn = []
     for d in record.drawn:
-        member = PanelMember(
-            expert_id=d["expert_id"], seat=seat_of.get(str(d["expert_id"])), state=state, draw=record
-        )
+        member = on_panel.get(d["expert_id"])
+        if member is not None:
+            drawn.append({**d, "kept": True, "previous_seat": member.seat})
+            member.seat = d["seat"]
+            continue
+        member = PanelMember(expert_id=d["expert_id"], seat=d["seat"], state=state, draw=record)
         panel.members.append(member)
         added.append(member)
+        drawn.append(d)
+    record.drawn = drawn
     db.session.flush()
     audit.record(
         "panel.redraw",
@@ -328,5 +338,6 @@ def _fill_panel(user: User | None, record: DrawRecord, seat_of: dict[str, str]) 
         draw=record.id,
         seed=record.seed,
         added=[m.expert_id for m in added],
+        reseated=[d["expert_id"] for d in drawn if d.get("kept") and d["previous_seat"] != d["seat"]],
     )
     return Revealed(record, panel, added)

@@ -31,7 +31,7 @@ STATUS_NAMES = {
 def replacements(record: DrawRecord) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """(who left, who took their place) for a revealed replacement draw: by seat, then in order."""
     left = list(record.request.get("replaces", []))
-    came = list(record.drawn or [])
+    came = [d for d in record.drawn or [] if not d.get("kept")]
     pairs = []
     for person in [p for p in left if p.get("seat")]:
         match = next((c for c in came if c.get("seat") == person["seat"]), None)
@@ -141,7 +141,6 @@ class RecordView:
     meeting: list[tuple[str, str]]
     proof: list[tuple[str, str]]
     members: list[dict[str, Any]]
-    kept: list[dict[str, Any]]
     replaced: list[tuple[str, str]]
     eligible: list[dict[str, Any]]
     with_chance: int
@@ -241,6 +240,37 @@ def _notes(record: DrawRecord) -> list[str]:
     return notes
 
 
+def _member_rows(record: DrawRecord) -> list[dict[str, Any]]:
+    """The drawn members with their seats; for a 补抽 also the members who stayed, and any seat change."""
+    if record.status != "revealed":
+        return []
+    rows = []
+    for d in record.drawn or []:
+        if d.get("kept"):
+            note = str(_l("原成员"))
+            if d.get("previous_seat") != d.get("seat"):
+                note += str(
+                    _l(
+                        "（为补足席位，由“%(a)s”改为“%(b)s”）",
+                        a=d.get("previous_seat") or _l("综合"),
+                        b=d.get("seat") or _l("综合"),
+                    )
+                )
+        elif record.kind == "redraw":
+            note = str(_l("补抽"))
+        else:
+            note = str(_l("本次抽中"))
+        rows.append({**d, "note": note})
+    if record.kind == "redraw":
+        drawn = {d["expert_id"] for d in record.drawn or []}
+        rows += [
+            {**k, "note": str(_l("原成员，保留席位"))}
+            for k in (record.request or {}).get("kept", [])
+            if k["expert_id"] not in drawn
+        ]
+    return rows
+
+
 def view(record: DrawRecord) -> RecordView:
     """The record as the printable document shows it."""
     from solver.draw_proof import verify_record
@@ -284,7 +314,6 @@ def view(record: DrawRecord) -> RecordView:
         )
     elif record.kind == "legacy":
         proof.append((str(_l("随机种子")), str(record.seed)))
-    kept = list((record.request or {}).get("kept", []))
     replaced = []
     if record.kind == "redraw" and record.status == "revealed":
         replaced = [
@@ -306,8 +335,7 @@ def view(record: DrawRecord) -> RecordView:
         request=_request_rows(record),
         meeting=meeting,
         proof=proof,
-        members=list(record.drawn or []) if record.status == "revealed" else [],
-        kept=kept,
+        members=_member_rows(record),
         replaced=replaced,
         eligible=eligible,
         with_chance=sum(1 for e in eligible if e["percent"] > 0),

@@ -25,7 +25,7 @@ class PanelRequestForm(FlaskForm):
     duration_minutes = IntegerField(
         _l("会议时长（分钟）"), default=180, validators=[InputRequired(), NumberRange(30, 600)]
     )
-    room = SelectField(_l("会议室"), choices=[], validate_choice=True)
+    room = SelectField(_l("会议室"), choices=[], default="", validate_choice=True)
     place = StringField(_l("或填写其他地点"), validators=[Optional(), Length(max=128)])
 
     def setup(self, rooms: list[str]) -> PanelRequestForm:

@@ -162,22 +162,23 @@ def _excluded_reasons(panel: Panel) -> dict[int, str]:
     return reasons
 
 
-def redraw_request(panel: Panel) -> tuple[solving.PanelRequest, dict[str, Any]]:
-    """补抽 as its own small draw: the freed seats at the same time, from everyone who may still sit.
+def redraw_request(panel: Panel, keep_seats: bool = True) -> tuple[solving.PanelRequest, dict[str, Any]]:
+    """补抽 as its own draw, at the same time, from everyone who may still sit.
 
-    The members still on the panel keep their seats, so the lottery is over who fills what the
-    decliners left: their seats, the seniors still missing, one per employer. Decliners, the
-    members who stay and their colleagues (one per employer) are avoided, each with the reason.
+    ``keep_seats`` (the rule): the members still on the panel keep their seats, so the lottery is
+    over who fills what the decliners left: their seats, the seniors still missing, one per
+    employer; the members who stay and their colleagues are avoided, each with the reason.
+    Otherwise (only when that cannot be filled) the members who stay are ``fixed`` and the
+    seats are dealt again among everyone; the record says whose seat changed.
     """
     assert panel.start is not None and panel.end is not None
     keep = active_members(panel)
     gone = [m for m in panel.members if m.state not in ACTIVE_MEMBER_STATES]
-    held: dict[str, int] = {}
-    for m in keep:
-        if m.seat:
-            held[m.seat] = held.get(m.seat, 0) + 1
-    seats = {s: n - held.get(s, 0) for s, n in (panel.seats or {}).items() if n > held.get(s, 0)}
-    exclusions = [{"expert_id": i, "name": "", "reason": why} for i, why in _excluded_reasons(panel).items()]
+    excluded = _excluded_reasons(panel)
+    names = dict(
+        db.session.execute(select(Expert.id, Expert.name).where(Expert.id.in_(list(excluded)))).all()
+    )
+    exclusions = [{"expert_id": i, "name": names.get(i, ""), "reason": why} for i, why in excluded.items()]
     gone_reason = {"declined": _("已谢绝本次邀请"), "replaced": _("已被替换")}
     exclusions += [
         {
@@ -187,37 +188,45 @@ def redraw_request(panel: Panel) -> tuple[solving.PanelRequest, dict[str, Any]]:
         }
         for m in gone
     ]
-    exclusions += [
-        {"expert_id": m.expert_id, "name": m.expert.name, "reason": _("已在本评审组（保留席位）")}
-        for m in keep
-    ]
-    employers = {m.expert.employer: m.expert.name for m in keep}
-    colleagues = db.session.scalars(
-        select(Expert).where(
-            Expert.employer.in_(list(employers)), Expert.id.not_in([m.expert_id for m in keep])
+    values: dict[str, Any] = {
+        "size": panel.size,
+        "seats": dict(panel.seats or {}),
+        "min_senior": panel.min_senior,
+        "window": (panel.start, panel.end),
+        "duration_minutes": panel.duration_minutes,
+        "conflicts": panel.extra_conflicts,
+    }
+    fixed: tuple[int, ...] = tuple(m.expert_id for m in keep)
+    if keep_seats:
+        fixed = ()
+        held: dict[str, int] = {}
+        for m in keep:
+            if m.seat:
+                held[m.seat] = held.get(m.seat, 0) + 1
+        values["size"] = panel.size - len(keep)
+        values["seats"] = {s: n - held.get(s, 0) for s, n in values["seats"].items() if n > held.get(s, 0)}
+        values["min_senior"] = max(0, panel.min_senior - sum(1 for m in keep if m.expert.senior))
+        exclusions += [
+            {"expert_id": m.expert_id, "name": m.expert.name, "reason": _("已在本评审组（保留席位）")}
+            for m in keep
+        ]
+        employers = {m.expert.employer: m.expert.name for m in keep}
+        colleagues = db.session.scalars(
+            select(Expert).where(
+                Expert.employer.in_(list(employers)), Expert.id.not_in([m.expert_id for m in keep])
+            )
         )
-    )
-    exclusions += [
-        {
-            "expert_id": e.id,
-            "name": e.name,
-            "reason": _("与在组成员%(n)s同一工作单位（每组每单位至多一人）", n=employers[e.employer]),
-        }
-        for e in colleagues
-    ]
+        exclusions += [
+            {
+                "expert_id": e.id,
+                "name": e.name,
+                "reason": _("与在组成员%(n)s同一工作单位（每组每单位至多一人）", n=employers[e.employer]),
+            }
+            for e in colleagues
+        ]
     exclusions = list({x["expert_id"]: x for x in reversed(exclusions)}.values())[::-1]
     request = _request_for(
-        panel.matter,
-        {
-            "size": panel.size - len(keep),
-            "seats": seats,
-            "min_senior": max(0, panel.min_senior - sum(1 for m in keep if m.expert.senior)),
-            "window": (panel.start, panel.end),
-            "duration_minutes": panel.duration_minutes,
-            "conflicts": panel.extra_conflicts,
-        },
-        seed=None,
-        exclude=tuple(x["expert_id"] for x in exclusions),
+        panel.matter, values, seed=None, exclude=tuple(x["expert_id"] for x in exclusions), fixed=fixed
     )
     data = draws.request_data(
         request,
@@ -230,6 +239,7 @@ def redraw_request(panel: Panel) -> tuple[solving.PanelRequest, dict[str, Any]]:
             for m in gone
             if m.expert_id not in _replaced_before(panel)
         ],
+        seats_kept=keep_seats,
     )
     return request, data
 
@@ -254,7 +264,17 @@ def redraw(user: User | None, panel: Panel) -> list[PanelMember]:
         return []
     request, data = redraw_request(panel)
     locking.lock_pools(request.pools)
-    record = draws.commit(user, panel.matter, request, data, kind="redraw", panel=panel)
+    try:
+        record = draws.commit(
+            user, panel.matter, request, data, kind="redraw", panel=panel, audit_failure=False
+        )
+    except OperationError as strict:
+        # Nobody can take the freed seats as they are: deal the seats again, the members who stay fixed.
+        request, data = redraw_request(panel, keep_seats=False)
+        try:
+            record = draws.commit(user, panel.matter, request, data, kind="redraw", panel=panel)
+        except OperationError:
+            raise strict from None
     added = draws.reveal(user, record, None, "").added
     if panel.status != "proposed":
         notifications.notify_panel_invited(panel, added)
