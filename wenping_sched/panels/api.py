@@ -46,9 +46,10 @@ def get_visible_panel(panel_id: int) -> Panel:
 @bp.input(PanelRequestIn, arg_name="body")
 @bp.output(PanelOut, status_code=201)
 @bp.doc(
-    summary="为事项随机抽取评审组（提议）",
+    summary="为事项随机抽取评审组（一步抽取，提议）",
     description="专家库与回避单位取自事项：先本县区专家库，再市级专家库；回避事项的责任主体与相关单位。"
-    "无法组成时返回 422 和求解器给出的原因（error.reasons）。",
+    "一步完成承诺与揭晓，不设监督人（监督人输入为空）；需要见证时用 POST /api/v1/matters/{id}/draws。"
+    "请求中不能指定 seed（422）。无法组成时返回 422 和求解器给出的原因（error.reasons）。",
     responses=[400, 401, 403, 404, 422],
 )
 def propose(matter_id: int, body: dict[str, Any]) -> Any:
