@@ -84,15 +84,24 @@ def test_the_witnessed_draw_and_its_printed_record(live: Live, browser: Any, sho
     draw_id = int(page.url.rsplit("/", 1)[1])
 
     # Committed: the chances (a table and a bar chart) and the fingerprint, before anything is random.
+    page.screenshot(path=str(shots / "20b-witnessed-draw-fingerprint.png"))
     committed = _record(live, draw_id)
     assert committed["status"] == "committed" and "nonce" not in committed
     fingerprint = page.locator("p.fingerprint").inner_text().strip()
     assert re.fullmatch(r"\d{4} \d{4} \d{4}", fingerprint) and fingerprint == committed["fingerprint"]
-    rows = page.locator("section[aria-labelledby=chances-heading] tbody tr")
-    assert rows.count() == len(committed["eligible"]) > 0
     with_chance = [e for e in committed["eligible"] if e["chance"] > 0]
-    assert page.locator("svg.chart rect.bar").count() == len(with_chance) > 0
-    assert page.locator("svg.chart title").inner_text() == "各专家中选机会（百分比）"
+    rows = page.locator("table.chances tbody tr")
+    assert rows.count() == len(with_chance) > 0
+    for e in with_chance:
+        row = page.locator("table.chances tbody tr", has_text=e["name"]).first
+        assert row.locator("td.num").inner_text() == f"{e['chance'] * 100:.2f}%"
+    assert page.locator("svg.chart rect.bar").count() == len(with_chance)
+    if len(with_chance) < len(committed["eligible"]):  # the others, folded away
+        page.locator("details.no-chance summary").click()
+        assert page.locator("details.no-chance tbody tr").count() == len(committed["eligible"]) - len(
+            with_chance
+        )
+    assert page.locator("svg.chart title").text_content() == "各专家中选机会（百分比）"
     assert (
         "本次由协调员指定回避：其亲属在项目范围内"
         in page.locator("section[aria-labelledby=avoided-heading]").inner_text()
@@ -136,6 +145,7 @@ def test_the_witnessed_draw_and_its_printed_record(live: Live, browser: Any, sho
     assert "抽取人（签字）" in page.locator(".signatures").inner_text()
     assert "监督人（签字）" in page.locator(".signatures").inner_text()
     page.screenshot(path=str(shots / "22-draw-record-print.png"), full_page=True)
+    page.locator("table.proof").screenshot(path=str(shots / "22b-draw-record-proof.png"))
     pdf = page.pdf(format="A4")
     assert pdf.startswith(b"%PDF")
     (shots.parent / "downloads" / f"draw-{draw_id}.pdf").write_bytes(pdf)
