@@ -34,7 +34,7 @@ from solver.validate import validate_panels
 
 from .experts.queries import loads
 from .extensions import db
-from .models import CalendarDay, Expert, Panel, PanelMember, Pool
+from .models import CalendarDay, Expert, ExpertBusy, Panel, PanelMember, Pool
 from .timeutil import local_tz
 
 PANEL_TIME_LIMIT = 5.0
@@ -157,9 +157,17 @@ def build_panels_instance(
     # The load a batch balances is the year of its first window (a plan is one year's).
     year_loads = loads(ids, year=span[0].astimezone(local_tz()).year)
     commitments = _commitments(ids, span, ignore_panel_id)
+    # The busy times that touch the span, in one query (an expert's whole year is not read).
+    declared: dict[int, list[tuple[datetime, datetime]]] = {}
+    for expert_id, start, end in db.session.execute(
+        select(ExpertBusy.expert_id, ExpertBusy.start, ExpertBusy.end)
+        .where(ExpertBusy.expert_id.in_(ids), ExpertBusy.start < span[1], ExpertBusy.end > span[0])
+        .order_by(ExpertBusy.expert_id, ExpertBusy.start)
+    ):
+        declared.setdefault(expert_id, []).append((start, end))
     expert_rows = []
     for e in experts:
-        busy = [(b.start, b.end) for b in e.busy if b.start < span[1] and b.end > span[0]]
+        busy = list(declared.get(e.id, []))
         busy += commitments.get(e.id, [])
         # One panel per instance: a member must be free, and so must the room; the room's
         # bookings are everyone's, which keeps the meeting out of them exactly.
