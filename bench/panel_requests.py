@@ -73,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     commit_reveals: list[float] = []
     one_step: list[float] = []
     baseline: list[float] = []
+    lotteries: list[float] = []
     redraws: list[float] = []
     failed = 0
     with app.app_context():
@@ -126,6 +127,10 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             random_draw(instance, seed=rng.randrange(2**31))
             baseline.append(time.perf_counter() - started)
+            # The lottery alone on the same instance: what of a commit is the solver's.
+            started = time.perf_counter()
+            lottery.panel_lottery(instance, instance.panels[0].id)
+            lotteries.append(time.perf_counter() - started)
             # A replacement draw: one member declines; time its lottery and the placing of its draw.
             panel.members[-1].state = "declined"
             request, _data = operations.redraw_request(panel)
@@ -151,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         row("commit through the API: POST …/draws (s)", commits),
         row("commit + reveal through the API (s)", commit_reveals),
         row("one-step draw through the API: POST …/panels (s)", one_step),
+        row("the lottery alone (solver.lottery.panel_lottery), same instance (s)", lotteries),
         row("random-draw baseline, same instance (s)", baseline),
         row("replacement draw, solver only: lottery + placing (s)", redraws),
         "",

@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from sqlalchemy import update
 
 from solver import draw_proof
-from solver.instance import Lottery
+from solver.instance import InstanceError, Lottery
 
 from .. import audit, locking, solving
 from ..extensions import db
@@ -120,7 +120,11 @@ def commit(
     ``data`` is the request as the record shows it (``request_data`` plus location, exclusions
     with reasons, ...). A redraw names the ``panel`` it fills. No lottery: 422 with the reasons.
     """
-    outcome = solving.draw_lottery(request, "new", panel.id if panel is not None else None)
+    try:
+        outcome = solving.draw_lottery(request, "new", panel.id if panel is not None else None)
+    except InstanceError as e:
+        fields = {p.pointer.rsplit("/", 1)[-1] or "_schema": p.message for p in e.problems}
+        raise OperationError(_("请求数据不符合规则：") + "；".join(fields.values()), 422, fields) from e
     if outcome.lottery is None:
         assert outcome.unfilled is not None
         reasons = [r.to_json() for r in outcome.unfilled.reasons]
@@ -227,7 +231,12 @@ def reveal(user: User | None, record: DrawRecord, witness: str | None, witness_i
     locking.lock_pools(data["pools"])
     request = request_from_data(data, room_busy(data.get("location", ""), window, record.panel_id))
     names = {str(e["expert_id"]): e["name"] for e in record.eligible}
-    placement = solving.place_drawn(request, panel_id, drawn, drawn_lottery, seed, names, record.panel_id)
+    try:
+        placement = solving.place_drawn(request, panel_id, drawn, drawn_lottery, seed, names, record.panel_id)
+    except InstanceError as e:
+        # The request itself no longer holds on today's data (e.g. a member to keep has left the pool).
+        why = [p.message for p in e.problems]
+        placement = solving.Placement({}, None, None, why)
     record.witness = witness or None
     record.witness_input = witness_input
     if placement.assignment is None:

@@ -52,7 +52,7 @@ def reveal(draw_id: int) -> str | tuple[str, int] | WerkzeugResponse:
         return _witness_page(draw, form), 422
     try:
         revealed = operations.reveal(
-            current_user, draw, form.witness.data.strip(), form.witness_input.data.strip()
+            current_user, draw, (form.witness.data or "").strip(), (form.witness_input.data or "").strip()
         )
     except operations.DrawAbandoned as e:
         db.session.commit()  # the abandoned draw is kept, with why
