@@ -381,3 +381,18 @@ def test_seats_are_dealt_again_only_when_nobody_can_take_the_freed_one(
     page = client.get(f"/api/v1/draws/{added.draw_id}", headers=headers).get_json()
     assert page["members"][0]["kept"] is True or page["members"][1]["kept"] is True
     assert f"新律师 接替 {seated['name']}" in _notice_text()
+
+
+def test_the_database_refuses_to_delete_a_draw(client, headers, world):
+    from sqlalchemy import delete
+    from sqlalchemy.exc import DatabaseError
+
+    from wenping_sched.extensions import db
+    from wenping_sched.models import DrawRecord
+
+    committed = _commit(client, headers, world["matter"])
+    with pytest.raises(DatabaseError):
+        db.session.execute(delete(DrawRecord).where(DrawRecord.id == committed["id"]))
+        db.session.flush()
+    db.session.rollback()
+    assert db.session.get(DrawRecord, committed["id"]) is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import DDL, JSON, ForeignKey, Integer, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Base
@@ -134,3 +134,21 @@ class DrawRecord(Base):
     @property
     def witnessed(self) -> bool:
         return bool(self.witness)
+
+
+# A draw is never deleted, in the database itself: a DELETE is refused by a trigger (the same
+# DDL runs in the migrations). Its status and reveal fields are updated as the draw goes on.
+PG_DRAWS_KEPT = (
+    "CREATE OR REPLACE FUNCTION draw_record_kept() RETURNS trigger AS $$ "
+    "BEGIN RAISE EXCEPTION 'draw records are never deleted'; END; $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER draw_record_kept BEFORE DELETE ON draw_record "
+    "FOR EACH ROW EXECUTE FUNCTION draw_record_kept()",
+)
+SQLITE_DRAWS_KEPT = (
+    "CREATE TRIGGER draw_record_kept BEFORE DELETE ON draw_record "
+    "BEGIN SELECT RAISE(ABORT, 'draw records are never deleted'); END",
+)
+for _statement in PG_DRAWS_KEPT:
+    event.listen(DrawRecord.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
+for _statement in SQLITE_DRAWS_KEPT:
+    event.listen(DrawRecord.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))

@@ -38,6 +38,16 @@ PG_TRIGGERS = (
     "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
     "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
 )
+# A draw record is never deleted (the same DDL as the model's events).
+PG_DRAWS_KEPT = (
+    "CREATE OR REPLACE FUNCTION draw_record_kept() RETURNS trigger AS $$ "
+    "BEGIN RAISE EXCEPTION 'draw records are never deleted'; END; $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER draw_record_kept BEFORE DELETE ON draw_record FOR EACH ROW EXECUTE FUNCTION draw_record_kept()",
+)
+SQLITE_DRAWS_KEPT = (
+    "CREATE TRIGGER draw_record_kept BEFORE DELETE ON draw_record "
+    "BEGIN SELECT RAISE(ABORT, 'draw records are never deleted'); END",
+)
 SQLITE_TRIGGERS = (
     "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
     "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
@@ -260,6 +270,9 @@ def upgrade():
         batch_op.create_foreign_key(op.f("fk_draw_record_panel_id_panel"), "panel", ["panel_id"], ["id"])
         batch_op.create_foreign_key(op.f("fk_draw_record_matter_id_matter"), "matter", ["matter_id"], ["id"])
         batch_op.create_index(op.f("ix_draw_record_matter_id"), ["matter_id"], unique=False)
+    # After the batch (SQLite rebuilds the table, which would drop a trigger made before it).
+    for statement in PG_DRAWS_KEPT if dialect == "postgresql" else SQLITE_DRAWS_KEPT if dialect == "sqlite" else ():
+        op.execute(statement)
 
 
 def downgrade():
@@ -272,6 +285,11 @@ def downgrade():
     ).scalar()
     if unfit:
         raise RuntimeError(f"{unfit} draw records have no place in the old schema; not downgrading")
+    if dialect == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS draw_record_kept ON draw_record")
+        op.execute("DROP FUNCTION IF EXISTS draw_record_kept()")
+    elif dialect == "sqlite":
+        op.execute("DROP TRIGGER IF EXISTS draw_record_kept")
     bind.execute(
         sa.text("UPDATE draw_record SET kind = COALESCE(legacy_kind, kind), solution = COALESCE(solution, instance)")
     )
