@@ -43,5 +43,6 @@ def verify_chain(via: str, user: User | None = None) -> auditchain.Verification:
         kind=result.kind,
         entry_id=result.entry_id,
         message=result.message,
+        head_hash=result.head_hash,
     )
     return result

@@ -164,6 +164,8 @@ class Verification:
     kind: str = ""  # "" | "changed" | "removed" | "inserted"
     entry_id: int | None = None
     message: str = ""
+    # The last entry's hash when the chain is whole: worth keeping outside the database.
+    head_hash: str = ""
 
 
 def _label(row: Mapping[str, Any]) -> str:
@@ -256,7 +258,7 @@ def check_rows(rows: Iterable[Mapping[str, Any]], head_seq: int, head_hash: str)
             previous["id"],
             _("%(e)s 被改动（并重算了哈希）：与链头记下的哈希不符", e=_label(previous)),
         )
-    return Verification(True, count)
+    return Verification(True, count, head_hash=prev)
 
 
 def verify(session: Session) -> Verification:

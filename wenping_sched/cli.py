@@ -265,6 +265,8 @@ def audit_verify() -> None:
         click.echo(_("审计日志哈希链不完整：%(m)s", m=result.message), err=True)
         sys.exit(1)
     click.echo(_("审计日志哈希链完整：共 %(n)d 条记录，逐条核对无误。", n=result.entries))
+    if result.head_hash:
+        click.echo(_("链尾哈希（可另行保存，日后比对）：%(h)s", h=result.head_hash))
 
 
 @main.command("worker")

@@ -47,7 +47,8 @@ def test_entries_are_chained_in_commit_order(app):
         assert after.prev_hash == before.hash
     head = db.session.get(AuditChainHead, auditchain.HEAD_ID)
     assert head is not None and (head.seq, head.hash, head.entry_id) == (rows[-1].seq, rows[-1].hash, ids[-1])
-    assert _verify() == auditchain.Verification(True, len(ids))
+    result = _verify()
+    assert (result.ok, result.entries, result.head_hash) == (True, len(ids), rows[-1].hash)
 
 
 def test_a_rolled_back_entry_leaves_no_trace(app):
@@ -180,6 +181,8 @@ def test_audit_verify_command(app, runner):
     ok = runner.invoke(main, ["audit", "verify"])
     assert ok.exit_code == 0, ok.output
     assert f"共 {len(ids)} 条" in ok.output
+    head = db.session.scalar(select(AuditLog.hash).where(AuditLog.id == ids[-1]))
+    assert f"链尾哈希（可另行保存，日后比对）：{head}" in ok.output  # the chain as checked, before its own entry
     _drop_triggers()
     db.session.execute(text("UPDATE audit_log SET username = 'someone' WHERE id = :id"), {"id": ids[1]})
     db.session.commit()
@@ -224,7 +227,8 @@ def test_several_processes_append_to_one_chain(app, tmp_path):
         assert w.exitcode == 0
     total = db.session.scalar(select(func.count()).select_from(AuditLog))
     assert total == 1 + 3 * 15
-    assert _verify() == auditchain.Verification(True, total)
+    result = _verify()
+    assert (result.ok, result.entries) == (True, total), result.message
 
 
 def test_the_chain_survives_the_append_only_triggers(app: Any) -> None:

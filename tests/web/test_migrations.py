@@ -244,7 +244,8 @@ def test_existing_draws_and_audit_entries_move_into_the_new_shape(empty_app):
     assert shown["experts"] == ["1", "2"]
     assert "抽签制度实施之前" in records.view(first).notes[0]
 
-    assert auditchain.verify(db.session()) == auditchain.Verification(True, 3)
+    result = auditchain.verify(db.session())
+    assert (result.ok, result.entries) == (True, 3), result.message
     for statement in ("UPDATE audit_log SET action = 'x'", "DELETE FROM draw_record"):
         with pytest.raises(sa.exc.DatabaseError):
             db.session.execute(sa.text(statement))
@@ -254,4 +255,5 @@ def test_existing_draws_and_audit_entries_move_into_the_new_shape(empty_app):
 
     audit.record("new.entry", None)
     db.session.commit()
-    assert auditchain.verify(db.session()) == auditchain.Verification(True, 4)
+    result = auditchain.verify(db.session())
+    assert (result.ok, result.entries) == (True, 4), result.message
