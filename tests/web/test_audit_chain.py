@@ -182,7 +182,7 @@ def test_audit_verify_command(app, runner):
     assert ok.exit_code == 0, ok.output
     assert f"共 {len(ids)} 条" in ok.output
     head = db.session.scalar(select(AuditLog.hash).where(AuditLog.id == ids[-1]))
-    assert f"链尾哈希（可另行保存，日后比对）：{head}" in ok.output  # the chain as checked, before its own entry
+    assert f"链尾哈希（可另行保存，日后比对）：{head}" in ok.output  # as checked, before its own entry
     _drop_triggers()
     db.session.execute(text("UPDATE audit_log SET username = 'someone' WHERE id = :id"), {"id": ids[1]})
     db.session.commit()
