@@ -584,7 +584,7 @@ def _ineligible(
     if expert.pool not in pools:
         return f"所属专家库“{expert.pool}”不在本组可抽取的专家库内"
     if expert.id in exclude:
-        return "已被列入排除名单"
+        return "本次由协调员指定回避"
     if expert.employer in conflicts:
         return f"工作单位“{expert.employer}”需回避"
     stakes = [i for i in expert.interests if i in conflicts]

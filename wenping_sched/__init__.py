@@ -76,6 +76,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
         credit,
         dashboard,
         departments,
+        draws,
         errors,
         experts,
         invitations,
@@ -97,6 +98,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     matters.init_app(app)
     departments.init_app(app)
     panels.init_app(app)
+    draws.init_app(app)
     plans.init_app(app)
     calendar_admin.init_app(app)
     rooms.init_app(app)

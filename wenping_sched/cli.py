@@ -235,6 +235,68 @@ def openapi() -> None:
     click.echo(json.dumps(current_app.spec, ensure_ascii=False, indent=1))  # type: ignore[attr-defined]
 
 
+@main.command("verify-draw", with_appcontext=False)
+@click.argument("record", type=click.Path(dir_okay=False))
+def verify_draw(record: str) -> None:
+    """核对一份抽取记录（GET /api/v1/draws/{id} 的 JSON），无需数据库和求解器。
+
+    核对无误退出码 0，有不符之处 1，文件无法读取 2。
+    """
+    # Standard library only: the check is what anyone holding the record can run (no solver, no app).
+    from solver.draw_proof import verify_record
+
+    try:
+        data = json.loads(Path(record).read_bytes().decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        _fail(f"无法读取抽取记录 {record}：{e}")
+    if not isinstance(data, dict):
+        _fail(f"无法读取抽取记录 {record}：应为 JSON 对象")
+    if data.get("kind") == "legacy":
+        click.echo("这是抽签制度实施前的旧版记录：没有抽签表和承诺值，无法核对。", err=True)
+        sys.exit(1)
+    try:
+        problems = verify_record(data)
+    except (TypeError, ValueError, KeyError, AttributeError) as e:
+        problems = [f"记录内容格式不正确：{e}"]
+    if problems:
+        click.echo(f"抽取记录 #{data.get('id', '?')} 核对不通过：", err=True)
+        for problem in problems:
+            click.echo(f"  - {problem}", err=True)
+        sys.exit(1)
+    if data.get("status") == "revealed":
+        experts = "、".join(map(str, data.get("experts", [])))
+        click.echo(
+            f"抽取记录 #{data.get('id', '?')} 核对无误：承诺值、随机种子 {data.get('seed')}、"
+            f"中签号 {data.get('ticket')}、抽中组合（{experts}）和中选机会均一致。"
+        )
+    else:
+        click.echo(
+            f"抽取记录 #{data.get('id', '?')} 状态为 {data.get('status')}：抽签表和中选机会一致；"
+            "未揭晓的抽取不公开密钥，承诺值、种子和中签号要在揭晓后才能核对。"
+        )
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """审计日志。"""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify() -> None:
+    """核对审计日志的哈希链：完整时退出码 0；否则退出码 1，并指出第一条被改动、删除或插入的记录。"""
+    from . import audit
+
+    result = audit.verify_chain(via="cli")
+    db.session.commit()
+    if not result.ok:
+        click.echo(_("审计日志哈希链不完整：%(m)s", m=result.message), err=True)
+        sys.exit(1)
+    click.echo(_("审计日志哈希链完整：共 %(n)d 条记录，逐条核对无误。", n=result.entries))
+    if result.head_hash:
+        click.echo(_("链尾哈希（可另行保存，日后比对）：%(h)s", h=result.head_hash))
+
+
 @main.command("worker")
 @click.option("--interval", type=float, default=5.0, show_default=True, help="无队列时检查发件箱的间隔（秒）")
 @click.option("--once", is_flag=True, help="只发送一次到期邮件后退出")

@@ -7,18 +7,24 @@ operations to store.
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
+from solver import draw_proof, lottery
 from solver.calendar import WorkCalendar
 from solver.instance import (
     CalendarSpec,
+    Lottery,
+    PanelAssignment,
     PanelInstance,
     PanelSolution,
+    Unfilled,
     ineligibility,
     panel_solution_to_json,
     parse_panels,
@@ -29,7 +35,7 @@ from solver.validate import validate_panels
 from .credit.draw import draw_constraints
 from .experts.queries import loads
 from .extensions import db
-from .models import CalendarDay, Expert, Panel, PanelMember, Pool
+from .models import CalendarDay, Expert, ExpertBusy, Panel, PanelMember, Pool
 from .timeutil import local_tz
 
 PANEL_TIME_LIMIT = 5.0
@@ -154,9 +160,17 @@ def build_panels_instance(
     commitments = _commitments(ids, span, ignore_panel_id)
     # Credit: a suspended expert is excluded, leave is busy time (and excludes when it covers a window).
     away = draw_constraints(ids, span)
+    # The busy times that touch the span, in one query (an expert's whole year is not read).
+    declared: dict[int, list[tuple[datetime, datetime]]] = {}
+    for expert_id, start, end in db.session.execute(
+        select(ExpertBusy.expert_id, ExpertBusy.start, ExpertBusy.end)
+        .where(ExpertBusy.expert_id.in_(ids), ExpertBusy.start < span[1], ExpertBusy.end > span[0])
+        .order_by(ExpertBusy.expert_id, ExpertBusy.start)
+    ):
+        declared.setdefault(expert_id, []).append((start, end))
     expert_rows = []
     for e in experts:
-        busy = [(b.start, b.end) for b in e.busy if b.start < span[1] and b.end > span[0]]
+        busy = list(declared.get(e.id, []))
         busy += commitments.get(e.id, [])
         busy += away.busy(e.id)
         # One panel per instance: a member must be free, and so must the room; the room's
@@ -255,3 +269,132 @@ def replay(instance: dict[str, Any]) -> dict[str, Any]:
     """Solve a stored instance again with its stored seed: the same panel comes back."""
     _, solution = solve_instance(instance)
     return panel_solution_to_json(solution)
+
+
+# --- the lottery: fixed first (commit), drawn later (reveal) ------------------------------------
+
+
+@dataclass(frozen=True)
+class LotteryOutcome:
+    """A panel's lottery, fixed before any randomness is known, with who could be drawn and who not."""
+
+    instance: dict[str, Any]
+    lottery: Lottery | None
+    unfilled: Unfilled | None
+    # [{"expert_id", "name", "pool", "employer", "senior", "sectors", "chance"}], best chance first
+    eligible: list[dict[str, Any]]
+    avoided: list[dict[str, Any]]
+
+
+def _unseeded_instance(request: PanelRequest, panel_id: str, ignore_panel_id: int | None) -> dict[str, Any]:
+    # The lottery is fixed before the seed exists: the instance carries none.
+    instance = build_panel_instance(request, panel_id, ignore_panel_id)
+    instance["rules"].pop("seed", None)
+    return instance
+
+
+def draw_lottery(request: PanelRequest, panel_id: str, ignore_panel_id: int | None = None) -> LotteryOutcome:
+    """The whole-ticket lottery of one panel request (SOLVER.md), checked before anyone commits to it."""
+    instance = _unseeded_instance(request, panel_id, ignore_panel_id)
+    parsed = parse_panels(instance)
+    _count, avoided = screening(parsed, 0, instance["panels"][0].get("exclude_reasons"))
+    outcome = lottery.panel_lottery(parsed, panel_id, time_limit=PANEL_TIME_LIMIT)
+    if isinstance(outcome, Unfilled):
+        return LotteryOutcome(instance, None, outcome, _eligible(parsed, {}), avoided)
+    size = parsed.panels[0].size
+    problems = draw_proof.check_lottery({**outcome.to_json(), "chances": None}, size)
+    panel = parsed.panels[0]
+    by_id = parsed.experts_by_id
+    for experts, _n in outcome.tickets:
+        problems += [f"{e} not eligible" for e in experts if e not in by_id or ineligibility(by_id[e], panel)]
+        problems += [f"fixed {e} missing" for e in panel.fixed if e not in experts]
+    if problems:
+        raise SolverBug("; ".join(problems))
+    return LotteryOutcome(instance, outcome, None, _eligible(parsed, outcome.chances()), avoided)
+
+
+def _eligible(parsed: PanelInstance, chances: dict[str, float]) -> list[dict[str, Any]]:
+    panel = parsed.panels[0]
+    rows = [
+        {
+            "expert_id": int(e.id),
+            "name": e.name,
+            "pool": e.pool,
+            "employer": e.employer,
+            "senior": e.senior,
+            "sectors": list(e.sectors),
+            "chance": chances.get(e.id, 0.0),
+        }
+        for e in parsed.experts
+        if not ineligibility(e, panel)
+    ]
+    return sorted(rows, key=lambda r: (-r["chance"], r["expert_id"]))
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where and in which seats a drawn set meets, on the data as it is now; or why it no longer can."""
+
+    instance: dict[str, Any]
+    assignment: PanelAssignment | None
+    solution: dict[str, Any] | None
+    why_not: list[str]
+
+
+def calendar_warnings(parsed: PanelInstance) -> list[dict[str, Any]]:
+    """The solver's calendar warnings (e.g. calendar_unknown) for the days of the instance's windows."""
+    cal = WorkCalendar(parsed.calendar, parsed.timezone)
+    for panel in parsed.panels:
+        day = panel.window[0].date()
+        while day <= panel.window[1].date():
+            cal.is_workday(day)
+            day += timedelta(days=1)
+    return [w.to_json() for w in cal.warnings()]
+
+
+def place_drawn(
+    request: PanelRequest,
+    panel_id: str,
+    drawn: Sequence[str],
+    drawn_lottery: Lottery,
+    seed: int,
+    names: dict[str, str],
+    ignore_panel_id: int | None = None,
+) -> Placement:
+    """The drawn set on a fresh instance: the earliest start where every rule holds, validated; or why not."""
+    instance = _unseeded_instance(request, panel_id, ignore_panel_id)
+    parsed = parse_panels(instance)
+    assignment = lottery.place(parsed, panel_id, drawn)
+    if assignment is None:
+        reasons = instance["panels"][0].get("exclude_reasons") or {}
+        return Placement(instance, None, None, _why_not(parsed, drawn, names, reasons))
+    assignment = dataclasses.replace(assignment, lottery=drawn_lottery)
+    warnings = calendar_warnings(parsed)
+    solution = PanelSolution("feasible", seed, (assignment,), ())
+    problems = validate_panels(parsed, solution)
+    if problems or sorted(assignment.experts) != sorted(drawn):
+        raise SolverBug("; ".join(problems) or "placed set differs from the drawn set")
+    as_json = panel_solution_to_json(solution)
+    if warnings:
+        as_json["warnings"] = warnings
+    return Placement(instance, assignment, as_json, [])
+
+
+def _why_not(
+    parsed: PanelInstance, drawn: Sequence[str], names: dict[str, str], reasons: dict[str, str]
+) -> list[str]:
+    """Which drawn experts now break a rule, in Chinese, for the abandoned draw's record."""
+    from flask_babel import gettext as _
+
+    panel = parsed.panels[0]
+    by_id = parsed.experts_by_id
+    out = []
+    for eid in drawn:
+        name = names.get(eid, eid)
+        if eid not in by_id:
+            out.append(_("%(n)s 已出库或已不在可抽取的专家库中", n=name))
+        elif why := ineligibility(by_id[eid], panel):
+            out.append(_("%(n)s：%(w)s", n=name, w=reasons.get(eid, why)))
+    if not out:
+        out.append(_("抽中的专家在时间窗口内已没有共同空闲的时间（或会议室已被占用）"))
+    return out

@@ -107,7 +107,8 @@ def test_a_suspended_member_who_accepted_stays_through_a_redraw(make_user, exper
         select(DrawRecord).where(DrawRecord.panel_id == panel.id, DrawRecord.kind == "redraw")
     ).one()
     validated(redraw)
-    assert str(kept.expert_id) in redraw.instance["panels"][0]["fixed"]
+    # The replacement draw keeps the members who stay in their seats: the suspended one is among them.
+    assert {a["expert_id"]: a["reason"] for a in redraw.avoided}[kept.expert_id] == "已在本评审组（保留席位）"
 
 
 def test_a_plan_avoids_the_suspended_too(make_user, expert_factory, matter_factory):

@@ -99,7 +99,6 @@ def propose_and_confirm(
         "window": future_window(),
         "duration_minutes": 120,
         "location": location,
-        "seed": 11,
     }
     resp = client.post(f"/api/v1/matters/{matter.id}/panels", json=body, headers=headers)
     assert resp.status_code == 201, resp.get_json()

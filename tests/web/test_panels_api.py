@@ -56,12 +56,11 @@ def test_propose_draws_by_the_rules_and_keeps_a_record(client, make_user, auth_h
         "window": WINDOW,
         "duration_minutes": 180,
         "location": "敦煌市政府会议室",
-        "seed": 7,
     }
     resp = client.post(f"/api/v1/matters/{matter.id}/panels", json=body, headers=headers)
     assert resp.status_code == 201, resp.get_json()
     panel = resp.get_json()
-    assert panel["status"] == "proposed" and panel["seed"] == 7
+    assert panel["status"] == "proposed" and panel["draw"] == panel["draws"][0]
     members = {m["expert_id"] for m in panel["members"]}
     assert len(members) == 4
     assert panel["seats"] == {"法律": [ex["local_law"].id], "土地征收": [ex["local_land"].id]}
@@ -71,23 +70,25 @@ def test_propose_draws_by_the_rules_and_keeps_a_record(client, make_user, auth_h
 
     record = db.session.get(DrawRecord, panel["draws"][0])
     _validated(record)
+    assert record.status == "revealed" and record.seed == panel["seed"] and record.witness is None
     avoided = {a["expert_id"]: a["reason"] for a in record.avoided}
     assert "敦煌市交通运输局" in avoided[ex["conflicted"].id]
     assert "甘肃省民航机场集团" in avoided[ex["interested"].id]
     assert record.eligible_count == 5  # two local, three city; the other county is not in the pools
 
 
-def test_same_seed_replays_to_the_same_panel(client, make_user, auth_headers, county_city):
-    from wenping_sched import solving
-    from wenping_sched.extensions import db
-    from wenping_sched.models import DrawRecord
+def test_a_one_step_draw_is_a_verifiable_draw_with_no_witness(client, make_user, auth_headers, county_city):
+    from solver.draw_proof import seed_from, verify_record
 
     matter, _ = county_city
     headers = auth_headers(make_user())
-    body = {"size": 3, "seats": {"法律": 1}, "window": WINDOW, "duration_minutes": 120, "seed": 99}
+    body = {"size": 3, "seats": {"法律": 1}, "window": WINDOW, "duration_minutes": 120}
     panel = client.post(f"/api/v1/matters/{matter.id}/panels", json=body, headers=headers).get_json()
-    record = db.session.get(DrawRecord, panel["draws"][0])
-    assert solving.replay(record.instance)["panels"] == record.solution["panels"]
+    record = client.get(f"/api/v1/draws/{panel['draw']}", headers=headers).get_json()
+    assert record["status"] == "revealed" and record["witness"] is None and record["witness_input"] == ""
+    assert record["seed"] == seed_from(record["nonce"], "") == panel["seed"]
+    assert sorted(record["experts"]) == sorted(str(m["expert_id"]) for m in panel["members"])
+    assert verify_record(record) == []
 
 
 def test_unfillable_panel_is_422_with_the_solvers_reasons(client, make_user, auth_headers, county_city):
@@ -128,7 +129,7 @@ def test_confirm_redraw_reschedule_cancel(client, make_user, auth_headers, count
     matter, _experts = county_city
     user = make_user()
     headers = auth_headers(user)
-    body = {"size": 3, "seats": {"法律": 1}, "window": WINDOW, "duration_minutes": 120, "seed": 3}
+    body = {"size": 3, "seats": {"法律": 1}, "window": WINDOW, "duration_minutes": 120}
     panel = client.post(f"/api/v1/matters/{matter.id}/panels", json=body, headers=headers).get_json()
     confirmed = client.post(f"/api/v1/panels/{panel['id']}/confirm", headers=headers).get_json()
     assert confirmed["status"] == "inviting" and {m["state"] for m in confirmed["members"]} == {"pending"}

@@ -85,15 +85,15 @@ def _build(world: World) -> None:
     assert matter is not None
     room = db.session.scalars(select(Room).order_by(Room.id)).first()
     assert room is not None
-    body = {"size": 3, "seats": {}, "min_senior": 0, "duration_minutes": 120, "seed": 11}
+    body = {"size": 3, "seats": {}, "min_senior": 0, "duration_minutes": 120}
     panel = panel_ops.propose_panel(
         city, matter, {**body, "window": parse_window(_window(21)), "location": room.name}
     )
     db.session.commit()
     panel_ops.confirm_panel(city, panel)
-    proposed = panel_ops.propose_panel(
-        city, matter, {**body, "window": parse_window(_window(35)), "seed": 12}
-    )
+    proposed = panel_ops.propose_panel(city, matter, {**body, "window": parse_window(_window(35))})
+    db.session.commit()
+    committed = panel_ops.commit_draw(city, matter, {**body, "window": parse_window(_window(70))})
     db.session.commit()
 
     member = panel.members[0].expert
@@ -179,6 +179,7 @@ def _build(world: World) -> None:
         panel=panel.id,
         proposed=proposed.id,
         draw=panel.draws[0].id,
+        committed=committed.id,
         meeting=scheduled.meeting.id,
         department=department.id,
         contact_busy=contact_busy.id,
@@ -377,7 +378,28 @@ TABLE: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "panels.detail": ("GET", "/panels/{panel}", None, P(200, 200, 404)),
     "panels.confirm": ("POST", "/panels/{proposed}/confirm", None, P(302, 302, 404)),
     "panels.cancel": ("POST", "/panels/{proposed}/cancel", None, P(302, 302, 404)),
-    "panels.draw_record": ("GET", "/draws/{draw}", None, P(200, 200, 404)),
+    "draws.record": ("GET", "/draws/{draw}", None, P(200, 200, 404)),
+    "draws.download": ("GET", "/draws/{draw}/record.json", None, P(200, 200, 404)),
+    "draws.reveal": (
+        "POST",
+        "/draws/{committed}/reveal",
+        {"witness": "马监督", "witness_input": "483920"},
+        P(302, 302, 404),
+    ),
+    "draws.verify_help": ("GET", "/help/verify-draw", None, EVERYONE(200)),
+    "draws_api.get_draw": ("GET", "/api/v1/draws/{draw}", None, A(200, 200, 404)),
+    "panels_api.commit_draw": (
+        "POST",
+        "/api/v1/matters/{matter}/draws",
+        lambda w: {"size": 2, "seats": {}, "min_senior": 0, "window": w["window"], "duration_minutes": 120},
+        A(201, 201, 404),
+    ),
+    "panels_api.reveal_draw": (
+        "POST",
+        "/api/v1/draws/{committed}/reveal",
+        {"witness": "马监督", "witness_input": "483920"},
+        A(201, 201, 404),
+    ),
     "panels_api.propose": (
         "POST",
         "/api/v1/matters/{matter}/panels",
@@ -527,6 +549,8 @@ TABLE: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     # Each office's name and phone: everyone reads them, the city and the county itself change them.
     "offices.index": ("GET", "/offices", None, P(200, 200, 200)),
     "offices.update": ("POST", "/offices/{own_pool}", {}, P(422, 422, 403)),
+    # Checking the audit log's hash chain: the city office's action (everyone sees the result).
+    "dashboard.verify_audit": ("POST", "/audit/verify", None, P(302, 403, 403)),
 }
 
 

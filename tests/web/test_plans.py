@@ -72,6 +72,7 @@ def _requests(matters: list[Any]) -> list[dict[str, Any]]:
 
 
 def test_plan_is_solved_as_one_batch_and_made_into_panels(app, client, make_user, auth_headers, login, world):
+    from solver.draw_proof import seed_from, verify_record
     from wenping_sched.extensions import db
     from wenping_sched.models import DrawRecord, Panel, PanelMember, Plan
     from wenping_sched.plans.operations import run_plan
@@ -120,6 +121,15 @@ def test_plan_is_solved_as_one_batch_and_made_into_panels(app, client, make_user
         # The record replays: its one-panel instance (the batch's decisions fixed) gives the same panel.
         assert replay(record.instance)["panels"] == record.solution["panels"]
         assert sorted(d["expert_id"] for d in record.drawn) == sorted(m["expert_id"] for m in p["members"])
+        # Each panel's record carries its lottery, the plan's seed and its ticket: it verifies like any draw.
+        shown = client.get(f"/api/v1/draws/{record.id}", headers=headers).get_json()
+        assert shown["status"] == "revealed" and shown["witness"] is None and shown["seed"] == plan.seed
+        assert shown["seed"] == seed_from(shown["nonce"], "")
+        assert shown["lottery"]["panel_id"] == record.instance["plan"]["panel"]
+        assert verify_record(shown) == []
+        assert p["draw"] == record.id
+        page = client.get(f"/draws/{record.id}").get_data(as_text=True)
+        assert "年度计划统一抽取" in page and "未设监督人" in page and shown["nonce"] in page
     members = db.session.execute(
         db.select(PanelMember.expert_id, Panel.start, Panel.end)
         .join(Panel)
@@ -153,7 +163,6 @@ def test_a_stale_proposal_is_not_used(app, client, make_user, auth_headers, worl
             "min_senior": 1,
             "duration_minutes": 180,
             "window": [proposal["start"], proposal["end"]],
-            "seed": 1,
         },
     )
     assert direct.status_code == 201

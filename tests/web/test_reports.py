@@ -23,7 +23,6 @@ BODY = {
     "min_senior": 1,
     "window": WINDOW,
     "duration_minutes": 120,
-    "seed": 11,
 }
 
 
@@ -100,12 +99,13 @@ def test_filing_xlsx_opens_and_is_audited(client, login, drawn):
     ]
 
 
-def test_archive_holds_the_file_and_its_draw_record_replays(
+def test_archive_holds_the_file_and_its_draw_record_verifies(
     client, login, auth_headers, drawn, app, tmp_path
 ):
     from sqlalchemy import func, select
 
-    from wenping_sched import cli, solving
+    from solver.draw_proof import verify_record
+    from wenping_sched import cli
     from wenping_sched.extensions import db
     from wenping_sched.models import AuditLog
 
@@ -145,12 +145,14 @@ def test_archive_holds_the_file_and_its_draw_record_replays(
     filing = openpyxl.load_workbook(io.BytesIO(archive.read("filing-form.xlsx"))).active
     assert filing["A1"].value == "重大事项社会稳定风险评估报备表"
 
+    # The record in the file is the API's: verify-draw checks it as it is.
     record = json.loads(archive.read(f"draw-records/{draw_id}.json"))
-    assert record["seed"] == BODY["seed"] and record["drawn"] and record["avoided"]
-    _validated(record)
-    replayed = solving.replay(record["instance"])
-    _validated({"instance": record["instance"], "solution": replayed})
-    assert replayed["panels"] == record["solution"]["panels"]
+    assert record["seed"] == panel["seed"] and record["members"] and record["avoided"]
+    assert verify_record(record) == []
+    (tmp_path / "record.json").write_bytes(archive.read(f"draw-records/{draw_id}.json"))
+    checked = app.test_cli_runner().invoke(cli.main, ["verify-draw", str(tmp_path / "record.json")])
+    assert checked.exit_code == 0, checked.output
+    assert "抽签表、承诺值" in readme and "verify-draw" in readme
 
     # The command line writes the same archive; an unknown matter is an error.
     out = tmp_path / "档案.zip"

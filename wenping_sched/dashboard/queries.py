@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 
 import chinese_calendar
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
 
 from ..extensions import db
-from ..models import STAGES, CalendarDay, JointMeeting, Matter, Panel, User
+from ..models import STAGES, AuditLog, CalendarDay, DrawRecord, JointMeeting, Matter, Panel, User
 from ..models.outbox import OutboxMessage
 from ..timeutil import at_local, local_now, to_local
 
@@ -60,6 +60,26 @@ class Upcoming:
 
 
 @dataclass
+class DrawnAgain:
+    """A matter drawn more than once (replacement draws aside): each draw is on its page."""
+
+    matter: Matter
+    draws: int
+
+
+@dataclass
+class ChainCheck:
+    """The audit log's last verification: when, how (command line or page), and whether it was whole."""
+
+    at: datetime
+    via: str
+    ok: bool
+    entries: int
+    message: str
+    by: str
+
+
+@dataclass
 class Dashboard:
     stages: list[tuple[int, str, int]]
     matters_total: int
@@ -67,6 +87,8 @@ class Dashboard:
     upcoming: list[Upcoming]
     mail_queued: int
     mail_failed: int
+    drawn_again: list[DrawnAgain] = field(default_factory=list)
+    chain: ChainCheck | None = None
 
 
 def stage_counts(user: User) -> list[tuple[int, str, int]]:
@@ -140,6 +162,41 @@ def undelivered(user: User) -> tuple[int, int]:
     return counts.get("queued", 0), counts.get("failed", 0)
 
 
+def drawn_again(user: User) -> list[DrawnAgain]:
+    """Matters with more than one draw of their own (a 补抽 after a decline does not count)."""
+    first_draws = or_(
+        DrawRecord.kind.in_(("draw", "plan")),
+        and_(DrawRecord.kind == "legacy", DrawRecord.legacy_kind != "redraw"),
+    )
+    stmt = (
+        select(Matter, func.count(DrawRecord.id))
+        .join(DrawRecord, DrawRecord.matter_id == Matter.id)
+        .where(first_draws, _in_scope(user))
+        .group_by(Matter.id)
+        .having(func.count(DrawRecord.id) > 1)
+        .order_by(func.count(DrawRecord.id).desc(), Matter.id)
+        .limit(20)
+    )
+    return [DrawnAgain(matter, n) for matter, n in db.session.execute(stmt)]
+
+
+def last_chain_check() -> ChainCheck | None:
+    entry = db.session.scalars(
+        select(AuditLog).where(AuditLog.action == "audit.verify").order_by(AuditLog.id.desc()).limit(1)
+    ).first()
+    if entry is None:
+        return None
+    d = entry.detail or {}
+    return ChainCheck(
+        at=entry.at,
+        via=str(d.get("via", "")),
+        ok=bool(d.get("ok")),
+        entries=int(d.get("entries") or 0),
+        message=str(d.get("message") or ""),
+        by=entry.username,
+    )
+
+
 def dashboard(user: User) -> Dashboard:
     stages = stage_counts(user)
     queued, failed = undelivered(user)
@@ -150,6 +207,8 @@ def dashboard(user: User) -> Dashboard:
         upcoming=upcoming(user),
         mail_queued=queued,
         mail_failed=failed,
+        drawn_again=drawn_again(user),
+        chain=last_chain_check(),
     )
 
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import cast
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
+from .. import audit
 from ..auth.routes import coordinator_required
 from ..credit import evaluations
+from ..extensions import db
 from ..models import User
 from . import queries
 
@@ -44,6 +48,7 @@ def render_dashboard() -> str:
         meeting_status=MEETING_STATUS,
         reports="reports.statistics" in current_app.view_functions,
         to_evaluate=evaluations.waiting(user),
+        via_names={"cli": _l("命令行 wenping-sched audit verify"), "page": _l("工作台上的核对按钮")},
     )
 
 
@@ -57,3 +62,19 @@ def month() -> str:
         panel_status=PANEL_STATUS,
         meeting_status=MEETING_STATUS,
     )
+
+
+@bp.post("/audit/verify")
+@coordinator_required
+def verify_audit() -> Response:
+    """Check the audit log's hash chain now (the city office's action); the result goes on the record."""
+    user = _user()
+    if not user.is_city:
+        abort(403)
+    result = audit.verify_chain(via="page", user=user)
+    db.session.commit()
+    if result.ok:
+        flash(_("审计日志哈希链完整：共 %(n)d 条记录，逐条核对无误。", n=result.entries), "success")
+    else:
+        flash(_("审计日志哈希链不完整：%(m)s", m=result.message), "error")
+    return redirect(url_for("views.home"))

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import audit
+from ..draws.records import replacements
 from ..extensions import db
 from ..models import Contact, Expert, JointMeeting, Panel, PanelMember
 from ..models.outbox import Invitation
@@ -234,20 +235,48 @@ def _notice(panel: Panel, subject: str, template: str, **context: Any) -> None:
     enqueue(msg, kind="notice", panel_id=panel.id)
 
 
+def _who_replaced_whom(added: Sequence[PanelMember]) -> tuple[list[str], list[str]]:
+    """("李四（法律席位）接替 张三" for each newcomer, "王五的席位由“综合”改为“信访”" for each move)."""
+    record = added[0].draw if added else None
+    if record is None:
+        return [], []
+    lines = []
+    for left, came in replacements(record):
+        if came.get("seat"):
+            lines.append(_("%(b)s（%(s)s席位）接替 %(a)s", b=came["name"], s=came["seat"], a=left["name"]))
+        else:
+            lines.append(_("%(b)s 接替 %(a)s", b=came["name"], a=left["name"]))
+    moves = [
+        _(
+            "%(n)s 的席位由“%(a)s”改为“%(b)s”（为补足席位）",
+            n=d["name"],
+            a=d.get("previous_seat") or _("综合"),
+            b=d.get("seat") or _("综合"),
+        )
+        for d in record.drawn or []
+        if d.get("kept") and d.get("previous_seat") != d.get("seat")
+    ]
+    return lines, moves
+
+
 def notify_replacement(panel: Panel, declined: PanelMember, added: Sequence[PanelMember]) -> None:
     """Tell the coordinator who declined and who was drawn in their place (already invited)."""
-    names = "、".join(m.expert.name for m in added)
+    pairs, moves = _who_replaced_whom(added)
+    names = "；".join(pairs) or "、".join(m.expert.name for m in added)
+    tail = _("为补足席位，%(m)s。", m="；".join(moves)) if moves else _("其他成员的席位不变。")
     _notice(
         panel,
         _("【补抽】%(e)s 谢绝了评审会：%(t)s", e=declined.expert.name, t=panel.matter.title),
         "coordinator_notice",
         declined=declined,
         added=list(added),
+        pairs=pairs + moves,
         reasons=[],
         headline=_(
-            "%(e)s 谢绝了邀请，已补抽 %(n)s 并发出邀请。",
+            "%(e)s 谢绝了邀请，已补抽并发出邀请：%(n)s。%(tail)s",
             e=declined.expert.name,
             n=names or _("（无需补抽）"),
+            tail=tail,
         ),
     )
 
@@ -262,6 +291,7 @@ def notify_redraw_failed(
         "coordinator_notice",
         declined=declined,
         added=[],
+        pairs=[],
         reasons=reasons,
         headline=_("%(e)s 谢绝了邀请，但无法补抽替补专家：%(m)s", e=declined.expert.name, m=message),
     )

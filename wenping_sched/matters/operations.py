@@ -162,4 +162,15 @@ def matter_to_dict(matter: Matter) -> dict[str, Any]:
             {"id": p.id, "status": p.status, "start": iso_local(p.start), "end": iso_local(p.end)}
             for p in matter.panels
         ],
+        # Every draw ever made for the matter: a draw is never deleted, so one set aside stays visible.
+        "draws": [
+            {
+                "id": d.id,
+                "status": d.status,
+                "kind": d.kind,
+                "created_at": iso_local(d.created_at),
+                "panel_id": d.panel_id,
+            }
+            for d in matter.draws
+        ],
     }

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from ..auth.routes import coordinator_required
+from ..draws.records import matter_draws
 from ..extensions import db
 from ..models import STAGES, Matter, User
 from ..operations import OperationError
@@ -139,6 +140,7 @@ def _render_detail(matter: Matter, form: StageForm) -> str:
         matter=matter,
         stages=list(enumerate(STAGES, start=1)),
         panels=list(matter.panels),
+        draws=matter_draws(matter),
         panel_status=PANEL_STATUS_LABELS,
         # Panel pages arrive with a later issue; link to them only once they exist.
         panel_links="panels.detail" in current_app.view_functions,

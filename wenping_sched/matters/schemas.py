@@ -41,6 +41,14 @@ class PanelSummary(Schema):
     end = fields.String(allow_none=True)
 
 
+class DrawSummary(Schema):
+    id = fields.Integer()
+    status = fields.String(metadata={"description": "committed | revealed | abandoned"})
+    kind = fields.String(metadata={"description": "draw | redraw（补抽） | plan | legacy"})
+    created_at = fields.String()
+    panel_id = fields.Integer(allow_none=True)
+
+
 class MatterOut(Schema):
     id = fields.Integer()
     title = fields.String()
@@ -54,6 +62,9 @@ class MatterOut(Schema):
     risk_level = fields.String(allow_none=True)
     created_at = fields.String()
     panels = fields.List(fields.Nested(PanelSummary))
+    draws = fields.List(
+        fields.Nested(DrawSummary), metadata={"description": "为本事项进行过的每一次抽取（含未揭晓、已作废）"}
+    )
 
 
 class MatterQuery(Schema):

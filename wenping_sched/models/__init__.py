@@ -2,7 +2,7 @@
 
 # Credit keeps its models in its own package; imported here so the metadata knows every table.
 from ..credit.models import CreditEntry, CreditRules, Evaluation, Leave, Suspension
-from .audit import AuditLog
+from .audit import AuditChainHead, AuditLog
 from .calendar import DAY_KINDS, CalendarDay, CalendarYear
 from .department import JOINT_MEETING_DEPARTMENTS, Contact, ContactBusy, Department, Room
 from .expert import Expert, ExpertBusy, expert_sector
@@ -15,7 +15,7 @@ from .meeting import (
     JointMeeting,
     JointMeetingDepartment,
 )
-from .panel import DrawRecord, Panel, PanelMember
+from .panel import DRAW_KINDS, DRAW_STATES, DrawRecord, Panel, PanelMember
 from .plan import PLAN_STATES, Plan
 from .pool import CITY, COUNTIES, SEED_SECTORS, Pool, Sector, office_label, pool_label
 from .types import UTCDateTime, utcnow
@@ -28,6 +28,8 @@ __all__ = [
     "CONFIRMATION_STATES",
     "COUNTIES",
     "DAY_KINDS",
+    "DRAW_KINDS",
+    "DRAW_STATES",
     "JOINT_MEETING_DEPARTMENTS",
     "MEETING_KINDS",
     "MEETING_STATES",
@@ -36,6 +38,7 @@ __all__ = [
     "ROLES",
     "SEED_SECTORS",
     "STAGES",
+    "AuditChainHead",
     "AuditLog",
     "CalendarDay",
     "CalendarYear",

@@ -1,4 +1,4 @@
-"""The append-only audit log."""
+"""The append-only audit log, a hash chain: each entry holds the sha256 of the one before it."""
 
 from __future__ import annotations
 
@@ -22,6 +22,22 @@ class AuditLog(Base):
     target: Mapped[str] = mapped_column(String(128), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     ip: Mapped[str] = mapped_column(String(64), default="")
+    # The chain (see wenping_sched/auditchain.py): the entry's place in it, the hash of the entry
+    # before it and its own hash. Set once, at commit, under the chain's lock; a row without them
+    # was not written by the application.
+    seq: Mapped[int | None] = mapped_column(Integer, unique=True, index=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditChainHead(Base):
+    """One row: the last entry of the chain. Appends lock it (PostgreSQL: FOR UPDATE; SQLite: a write)."""
+
+    __tablename__ = "audit_chain_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    hash: Mapped[str] = mapped_column(String(64))
+    entry_id: Mapped[int | None] = mapped_column(Integer)
 
 
 # The audit log is append-only in the database itself, not just by convention in the code:

@@ -13,7 +13,7 @@ from .types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from .meeting import JointMeeting
-    from .panel import Panel
+    from .panel import DrawRecord, Panel
 
 CATEGORIES = ("国有企业改制", "城市建设", "三农", "社会保障", "机构改革", "环境保护", "民族宗教", "其他")
 
@@ -49,6 +49,8 @@ class Matter(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     panels: Mapped[list[Panel]] = relationship(back_populates="matter", order_by="Panel.id")
+    # Every draw ever made for the matter, set aside or abandoned ones too (never deleted).
+    draws: Mapped[list[DrawRecord]] = relationship(back_populates="matter", order_by="DrawRecord.id")
     # The joint meetings held about the matter, earliest first (a meeting not yet timed last).
     joint_meetings: Mapped[list[JointMeeting]] = relationship(
         viewonly=True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import DDL, JSON, ForeignKey, Integer, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Base
@@ -40,14 +40,15 @@ class Panel(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
+    # Why a panel was cancelled; a proposal cancelled before confirming is one set aside (搁置).
+    cancel_reason: Mapped[str] = mapped_column(String(500), default="")
 
     matter: Mapped[Matter] = relationship(back_populates="panels")
     members: Mapped[list[PanelMember]] = relationship(
         back_populates="panel", cascade="all, delete-orphan", order_by="PanelMember.id", lazy="selectin"
     )
-    draws: Mapped[list[DrawRecord]] = relationship(
-        back_populates="panel", cascade="all, delete-orphan", order_by="DrawRecord.id"
-    )
+    # Never cascaded: a draw outlives anything that happens to its panel.
+    draws: Mapped[list[DrawRecord]] = relationship(back_populates="panel", order_by="DrawRecord.id")
 
 
 class PanelMember(Base):
@@ -71,23 +72,83 @@ class PanelMember(Base):
         return self.state in ("proposed", "pending", "accepted")
 
 
+DRAW_STATES = ("committed", "revealed", "abandoned")
+# draw: a coordinator's draw (witnessed, or one step with no witness); redraw: 补抽 after a
+# decline; plan: a year plan's batch; legacy: made before lotteries (seed and members only).
+DRAW_KINDS = ("draw", "redraw", "plan", "legacy")
+
+
 class DrawRecord(Base):
-    """Everything needed to show and replay one draw: the instance, the seed and the outcome."""
+    """One draw (抽取记录), never deleted: the lottery fixed and committed to first, then revealed.
+
+    Committed: the request, who was eligible with which chance and who was avoided why, the
+    lottery and its ``commitment``; the secret ``nonce`` is kept but shown to nobody. Revealed:
+    the witness and their input, the seed, the ticket, the drawn members with their seats and
+    the meeting's time, the panel. Abandoned: why (the data changed so that the drawn set broke
+    a rule). SERVICE.md and ``solver.draw_proof`` say how anyone recomputes it.
+    """
 
     __tablename__ = "draw_record"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    panel_id: Mapped[int] = mapped_column(ForeignKey("panel.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(16), default="draw")  # draw | redraw
+    matter_id: Mapped[int] = mapped_column(ForeignKey("matter.id"), index=True)
+    # The panel the reveal made (a draw) or filled (a redraw); None until then.
+    panel_id: Mapped[int | None] = mapped_column(ForeignKey("panel.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="draw")
+    # For a legacy record, the kind it had before lotteries (draw | redraw | plan).
+    legacy_kind: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="committed")
+    abandoned_reason: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    seed: Mapped[int] = mapped_column(Integer)
+    # Who drew, as they were at the time: {"username", "name", "unit"}.
+    drawn_by: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # size, seats, min_senior, window, duration_minutes, location, conflicts, exclusions
+    # [{"expert_id", "name", "reason"}]; a redraw adds kept and replaces.
+    request: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     pools: Mapped[list[str]] = mapped_column(JSON, default=list)
     eligible_count: Mapped[int] = mapped_column(Integer, default=0)
-    # [{"expert_id", "name", "reason"}]
+    # [{"expert_id", "name", "pool", "employer", "senior", "chance"}]
+    eligible: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # [{"expert_id", "name", "pool", "reason"}]
     avoided: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    commitment: Mapped[str | None] = mapped_column(String(64))
+    nonce: Mapped[str | None] = mapped_column(String(64))
+    # {"panel_id", "total", "tickets", "chances"}
+    lottery: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The instance the lottery was built from; a legacy record's instance and solution.
+    instance: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    solution: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    witness: Mapped[str | None] = mapped_column(String(64))
+    witness_input: Mapped[str | None] = mapped_column(String(200))
+    seed: Mapped[int | None] = mapped_column(Integer)
+    ticket: Mapped[int | None] = mapped_column(Integer)
     # [{"expert_id", "name", "seat"}]
     drawn: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    instance: Mapped[dict[str, Any]] = mapped_column(JSON)
-    solution: Mapped[dict[str, Any]] = mapped_column(JSON)
+    start: Mapped[datetime | None] = mapped_column("start_at", UTCDateTime)
+    end: Mapped[datetime | None] = mapped_column("end_at", UTCDateTime)
+    revealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    panel: Mapped[Panel] = relationship(back_populates="draws")
+    matter: Mapped[Matter] = relationship(back_populates="draws")
+    panel: Mapped[Panel | None] = relationship(back_populates="draws")
+
+    @property
+    def witnessed(self) -> bool:
+        return bool(self.witness)
+
+
+# A draw is never deleted, in the database itself: a DELETE is refused by a trigger (the same
+# DDL runs in the migrations). Its status and reveal fields are updated as the draw goes on.
+PG_DRAWS_KEPT = (
+    "CREATE OR REPLACE FUNCTION draw_record_kept() RETURNS trigger AS $$ "
+    "BEGIN RAISE EXCEPTION 'draw records are never deleted'; END; $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER draw_record_kept BEFORE DELETE ON draw_record "
+    "FOR EACH ROW EXECUTE FUNCTION draw_record_kept()",
+)
+SQLITE_DRAWS_KEPT = (
+    "CREATE TRIGGER draw_record_kept BEFORE DELETE ON draw_record "
+    "BEGIN SELECT RAISE(ABORT, 'draw records are never deleted'); END",
+)
+for _statement in PG_DRAWS_KEPT:
+    event.listen(DrawRecord.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
+for _statement in SQLITE_DRAWS_KEPT:
+    event.listen(DrawRecord.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))

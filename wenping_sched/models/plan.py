@@ -34,6 +34,9 @@ class Plan(Base):
     # [{"matter_id", "size", "seats", "min_senior", "window": [iso, iso], "duration_minutes"}]
     requests: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     seed: Mapped[int] = mapped_column(Integer)
+    # The batch's seed is seed_from(nonce, "") (solver.draw_proof): its panels' draw records carry
+    # the nonce, so each verifies like any other draw. Shown only with those records.
+    nonce: Mapped[str | None] = mapped_column(String(64))
     total: Mapped[int] = mapped_column(Integer, default=0)
     filled: Mapped[int] = mapped_column(Integer, default=0)
     unfilled: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,4 +1,4 @@
-"""/api/v1/matters/{id}/panels and /api/v1/panels/{id}"""
+"""/api/v1/matters/{id}/panels, the witnessed draw (/matters/{id}/draws, /draws/{id}/reveal), /panels/{id}"""
 
 from __future__ import annotations
 
@@ -8,6 +8,10 @@ from apiflask import APIBlueprint
 from flask_babel import gettext as _
 
 from ..auth.api import require_coordinator, token_auth
+from ..draws import operations as draw_operations
+from ..draws import records as draw_records
+from ..draws.api import get_visible_draw
+from ..draws.schemas import DrawCommitOut, RevealIn
 from ..errors import api_abort
 from ..extensions import db
 from ..matters.api import get_visible_matter
@@ -25,6 +29,10 @@ def _fail(e: OperationError) -> None:
     api_abort(e.status, e.message, e.fields, e.code, **e.extra)
 
 
+def _fail_with(e: OperationError) -> None:
+    api_abort(e.status, e.message, e.fields, e.code, **e.extra)
+
+
 def get_visible_panel(panel_id: int) -> Panel:
     user = require_coordinator()
     panel = db.session.get(Panel, panel_id)
@@ -38,9 +46,10 @@ def get_visible_panel(panel_id: int) -> Panel:
 @bp.input(PanelRequestIn, arg_name="body")
 @bp.output(PanelOut, status_code=201)
 @bp.doc(
-    summary="为事项随机抽取评审组（提议）",
+    summary="为事项随机抽取评审组（一步抽取，提议）",
     description="专家库与回避单位取自事项：先本县区专家库，再市级专家库；回避事项的责任主体与相关单位。"
-    "无法组成时返回 422 和求解器给出的原因（error.reasons）。",
+    "一步完成承诺与揭晓，不设监督人（监督人输入为空）；需要见证时用 POST /api/v1/matters/{id}/draws。"
+    "请求中不能指定 seed（422）。无法组成时返回 422 和求解器给出的原因（error.reasons）。",
     responses=[400, 401, 403, 404, 422],
 )
 def propose(matter_id: int, body: dict[str, Any]) -> Any:
@@ -53,6 +62,56 @@ def propose(matter_id: int, body: dict[str, Any]) -> Any:
         _fail(e)
     db.session.commit()
     return operations.panel_to_dict(panel)
+
+
+@bp.post("/matters/<int:matter_id>/draws")
+@bp.auth_required(token_auth)
+@bp.input(PanelRequestIn, arg_name="body")
+@bp.output(DrawCommitOut, status_code=201)
+@bp.doc(
+    summary="见证抽取第一步：固定抽签表并公布承诺值",
+    description="抽签表（各组专家及彩票数）此刻固定；系统保存秘密 nonce，只公布 "
+    'commitment = sha256(f"{nonce}:{lottery_digest}")。随后由监督人说出自己的数字，'
+    "用 POST /api/v1/draws/{id}/reveal 揭晓。无法组成时返回 422 和原因。",
+    responses=[400, 401, 403, 404, 422],
+)
+def commit_draw(matter_id: int, body: dict[str, Any]) -> Any:
+    user = require_coordinator()
+    matter = get_visible_matter(matter_id)
+    try:
+        record = operations.commit_draw(user, matter, body)
+    except OperationError as e:
+        db.session.commit()  # the audit entry of a failed draw stays; nothing else was written
+        _fail_with(e)
+    db.session.commit()
+    data = draw_records.record_to_dict(record)
+    return {key: data[key] for key in ("id", "status", "commitment", "fingerprint", "lottery")}
+
+
+@bp.post("/draws/<int:draw_id>/reveal")
+@bp.auth_required(token_auth)
+@bp.input(RevealIn, arg_name="body")
+@bp.output(PanelOut, status_code=201)
+@bp.doc(
+    summary="见证抽取第二步：以监督人的输入揭晓，得到拟定的评审组",
+    description='seed = int(sha256(f"{nonce}:{witness_input}"), 16) % 2**31；中签号与抽中组合按 SOLVER.md。'
+    "每次抽取只能揭晓一次（之后 409）；"
+    "若承诺后数据变化使抽中组合违反规则，返回 409，该次抽取作废并保留原因。",
+    responses=[400, 401, 403, 404, 409, 422],
+)
+def reveal_draw(draw_id: int, body: dict[str, Any]) -> Any:
+    user = require_coordinator()
+    record = get_visible_draw(draw_id)
+    try:
+        revealed = draw_operations.reveal(user, record, body["witness"].strip(), body["witness_input"])
+    except draw_operations.DrawAbandoned as e:
+        db.session.commit()  # the abandoned draw is kept, with why
+        _fail_with(e)
+    except OperationError as e:
+        db.session.rollback()
+        _fail_with(e)
+    db.session.commit()
+    return operations.panel_to_dict(revealed.panel)
 
 
 @bp.get("/panels/<int:panel_id>")

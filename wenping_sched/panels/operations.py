@@ -1,8 +1,8 @@
-"""Panels: propose by draw, confirm, redraw after a decline, reschedule, cancel.
+"""Panels: request a draw, confirm, redraw after a decline, reschedule, cancel.
 
 Each operation changes rows and writes the audit log in the caller's transaction; the
-views commit. The solver runs through ``solving``; every draw leaves a DrawRecord that
-replays to the same panel.
+views commit. A panel comes from a draw (``draws.operations``: committed, then revealed);
+every draw leaves a DrawRecord that anyone can verify, and none is ever deleted.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from sqlalchemy import select
 from solver.instance import InstanceError, PanelSolution
 
 from .. import audit, locking, solving
+from ..draws import operations as draws
 from ..extensions import db
 from ..invitations import notifications
-from ..models import DrawRecord, Matter, Panel, PanelMember, Sector, User
+from ..models import DrawRecord, Expert, Matter, Panel, PanelMember, Sector, User
 from ..operations import OperationError
 from ..timeutil import iso_local, parse_local
 
@@ -47,9 +48,7 @@ def _check_request(data: dict[str, Any]) -> None:
 
 
 def _unfilled_error(solution: PanelSolution, fixed_note: str = "") -> OperationError:
-    reasons = [r.to_json() for u in solution.unfilled for r in u.reasons]
-    message = _("无法组成评审组：") + "；".join(r["message"] for r in reasons) + fixed_note
-    return OperationError(message, 422, {}, code="unfillable", extra={"reasons": reasons})
+    return draws.unfilled_error([r.to_json() for u in solution.unfilled for r in u.reasons], fixed_note)
 
 
 def _instance_error(e: InstanceError) -> OperationError:
@@ -57,15 +56,8 @@ def _instance_error(e: InstanceError) -> OperationError:
     return OperationError(_("请求数据不符合规则：") + "；".join(fields.values()), 422, fields)
 
 
-def _room_busy(
-    location: str, window: tuple[datetime, datetime], panel_id: int | None = None
-) -> tuple[tuple[datetime, datetime], ...]:
-    from ..meetings.scheduling import room_busy
-
-    if not location:
-        return ()
-    locking.lock_rooms()
-    return tuple(room_busy(location, window, panel_id) or ())
+# Kept for callers of the earlier name; the draws own it now.
+_room_busy = draws.room_busy
 
 
 def _request_for(matter: Matter, data: dict[str, Any], **overrides: Any) -> solving.PanelRequest:
@@ -85,82 +77,51 @@ def _request_for(matter: Matter, data: dict[str, Any], **overrides: Any) -> solv
     return solving.PanelRequest(**values)
 
 
-def _record(panel: Panel, outcome: solving.DrawOutcome, user: User | None, kind: str) -> DrawRecord:
-    names = {int(e["id"]): e["name"] for e in outcome.instance["experts"]}
-    [assignment] = outcome.parsed.panels
-    seat_of = {eid: sector for sector, ids in assignment.seats for eid in ids}
-    record = DrawRecord(
-        panel=panel,
-        kind=kind,
-        created_by_id=user.id if user else None,
-        seed=outcome.parsed.seed,
-        pools=list(outcome.instance["panels"][0]["pools"]),
-        eligible_count=outcome.eligible_count,
-        avoided=outcome.avoided,
-        drawn=[
-            {"expert_id": int(e), "name": names[int(e)], "seat": seat_of.get(e)} for e in assignment.experts
-        ],
-        instance=outcome.instance,
-        solution=outcome.solution,
+def _exclusions(matter: Matter, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The experts the coordinator excluded, each with a name and the reason the record shows."""
+    reasons: dict[int, str] = {int(i): "" for i in data.get("exclude", [])}
+    for x in data.get("exclusions", []):
+        reasons[int(x["expert_id"])] = (x.get("reason") or "").strip()
+    if not reasons:
+        return []
+    experts = {e.id: e for e in db.session.scalars(select(Expert).where(Expert.id.in_(list(reasons))))}
+    unknown = [str(i) for i in reasons if i not in experts]
+    if unknown:
+        message = _("指定回避的专家不存在：%(ids)s", ids="、".join(unknown))
+        raise OperationError(message, 422, {"exclusions": message})
+    return [
+        {
+            "expert_id": i,
+            "name": experts[i].name,
+            "reason": _("本次由协调员指定回避：%(r)s", r=why) if why else _("本次由协调员指定回避"),
+        }
+        for i, why in reasons.items()
+    ]
+
+
+def commit_draw(user: User, matter: Matter, data: dict[str, Any]) -> DrawRecord:
+    """Commit to the lottery of a panel request for the matter (the first step of a witnessed draw)."""
+    _check_request(data)
+    exclusions = _exclusions(matter, data)
+    request = _request_for(matter, data, seed=None, exclude=tuple(x["expert_id"] for x in exclusions))
+    record_data = draws.request_data(
+        request,
+        location=data.get("location", ""),
+        extra_conflicts=list(data.get("conflicts", [])),
+        exclusions=exclusions,
     )
-    db.session.add(record)
-    return record
+    try:
+        return draws.commit(user, matter, request, record_data, kind="draw")
+    except InstanceError as e:
+        raise _instance_error(e) from e
 
 
 def propose_panel(user: User, matter: Matter, data: dict[str, Any]) -> Panel:
-    """Draw a panel for a matter and store it as ``proposed`` with its draw record."""
-    _check_request(data)
+    """Draw a panel in one step (no witness): commit and reveal at once; the panel is ``proposed``."""
+    # The lottery and the reveal see the same bookings: nobody else draws from these pools meanwhile.
     locking.lock_pools(matter.pools)
-    request = _request_for(matter, data, room_busy=_room_busy(data.get("location", ""), data["window"]))
-    try:
-        outcome = solving.draw_panel(request)
-    except InstanceError as e:
-        raise _instance_error(e) from e
-    if outcome.parsed.unfilled:
-        audit.record(
-            "panel.draw_failed",
-            user,
-            target=f"matter:{matter.id}",
-            reasons=[r.code for u in outcome.parsed.unfilled for r in u.reasons],
-        )
-        raise _unfilled_error(outcome.parsed)
-    [assignment] = outcome.parsed.panels
-    start, end = data["window"]
-    panel = Panel(
-        matter=matter,
-        status="proposed",
-        size=data["size"],
-        seats=dict(data.get("seats") or {}),
-        min_senior=data.get("min_senior", 0),
-        window_start=start,
-        window_end=end,
-        duration_minutes=data["duration_minutes"],
-        location=data.get("location", ""),
-        start=assignment.start,
-        end=assignment.end,
-        seed=outcome.parsed.seed,
-        extra_conflicts=list(data.get("conflicts", [])),
-        excluded_expert_ids=list(data.get("exclude", [])),
-        created_by_id=user.id,
-        sequence=0,
-    )
-    db.session.add(panel)
-    record = _record(panel, outcome, user, "draw")
-    seat_of = {eid: sector for sector, ids in assignment.seats for eid in ids}
-    for eid in assignment.experts:
-        panel.members.append(
-            PanelMember(expert_id=int(eid), seat=seat_of.get(eid), state="proposed", draw=record)
-        )
-    db.session.flush()
-    audit.record(
-        "panel.draw",
-        user,
-        target=f"panel:{panel.id}",
-        matter=matter.id,
-        seed=panel.seed,
-        members=[int(e) for e in assignment.experts],
-    )
-    return panel
+    record = commit_draw(user, matter, data)
+    return draws.reveal(user, record, None, "").panel
 
 
 def confirm_panel(user: User, panel: Panel) -> Panel:
@@ -192,52 +153,130 @@ def _panel_data(panel: Panel, window: tuple[datetime, datetime]) -> dict[str, An
     }
 
 
-def redraw_request(panel: Panel) -> solving.PanelRequest:
-    """The same panel at the same time, members still on it fixed, everyone who left excluded."""
+def _excluded_reasons(panel: Panel) -> dict[int, str]:
+    """The coordinator's exclusions of the panel's first draw, with the reasons its record shows."""
+    first = next((d for d in panel.draws if d.kind != "redraw"), None)
+    reasons = {int(i): _("本次由协调员指定回避") for i in panel.excluded_expert_ids or []}
+    if first is not None:
+        reasons.update({int(x["expert_id"]): x["reason"] for x in first.request.get("exclusions", [])})
+    return reasons
+
+
+def redraw_request(panel: Panel, keep_seats: bool = True) -> tuple[solving.PanelRequest, dict[str, Any]]:
+    """补抽 as its own draw, at the same time, from everyone who may still sit.
+
+    ``keep_seats`` (the rule): the members still on the panel keep their seats, so the lottery is
+    over who fills what the decliners left: their seats, the seniors still missing, one per
+    employer; the members who stay and their colleagues are avoided, each with the reason.
+    Otherwise (only when that cannot be filled) the members who stay are ``fixed`` and the
+    seats are dealt again among everyone; the record says whose seat changed.
+    """
     assert panel.start is not None and panel.end is not None
     keep = active_members(panel)
-    gone = [m.expert_id for m in panel.members if m.state not in ACTIVE_MEMBER_STATES]
-    data = _panel_data(panel, (panel.start, panel.end))
-    data["exclude"] = list(dict.fromkeys([*panel.excluded_expert_ids, *gone]))
-    return _request_for(panel.matter, data, fixed=tuple(m.expert_id for m in keep), seed=None)
+    gone = [m for m in panel.members if m.state not in ACTIVE_MEMBER_STATES]
+    excluded = _excluded_reasons(panel)
+    names = dict(
+        db.session.execute(select(Expert.id, Expert.name).where(Expert.id.in_(list(excluded)))).all()
+    )
+    exclusions = [{"expert_id": i, "name": names.get(i, ""), "reason": why} for i, why in excluded.items()]
+    gone_reason = {"declined": _("已谢绝本次邀请"), "replaced": _("已被替换")}
+    exclusions += [
+        {
+            "expert_id": m.expert_id,
+            "name": m.expert.name,
+            "reason": gone_reason.get(m.state, _("已离开本评审组")),
+        }
+        for m in gone
+    ]
+    values: dict[str, Any] = {
+        "size": panel.size,
+        "seats": dict(panel.seats or {}),
+        "min_senior": panel.min_senior,
+        "window": (panel.start, panel.end),
+        "duration_minutes": panel.duration_minutes,
+        "conflicts": panel.extra_conflicts,
+    }
+    fixed: tuple[int, ...] = tuple(m.expert_id for m in keep)
+    if keep_seats:
+        fixed = ()
+        held: dict[str, int] = {}
+        for m in keep:
+            if m.seat:
+                held[m.seat] = held.get(m.seat, 0) + 1
+        values["size"] = panel.size - len(keep)
+        values["seats"] = {s: n - held.get(s, 0) for s, n in values["seats"].items() if n > held.get(s, 0)}
+        values["min_senior"] = max(0, panel.min_senior - sum(1 for m in keep if m.expert.senior))
+        exclusions += [
+            {"expert_id": m.expert_id, "name": m.expert.name, "reason": _("已在本评审组（保留席位）")}
+            for m in keep
+        ]
+        employers = {m.expert.employer: m.expert.name for m in keep}
+        colleagues = db.session.scalars(
+            select(Expert).where(
+                Expert.employer.in_(list(employers)), Expert.id.not_in([m.expert_id for m in keep])
+            )
+        )
+        exclusions += [
+            {
+                "expert_id": e.id,
+                "name": e.name,
+                "reason": _("与在组成员%(n)s同一工作单位（每组每单位至多一人）", n=employers[e.employer]),
+            }
+            for e in colleagues
+        ]
+    exclusions = list({x["expert_id"]: x for x in reversed(exclusions)}.values())[::-1]
+    request = _request_for(
+        panel.matter, values, seed=None, exclude=tuple(x["expert_id"] for x in exclusions), fixed=fixed
+    )
+    data = draws.request_data(
+        request,
+        location=panel.location,
+        panel_size=panel.size,
+        exclusions=exclusions,
+        kept=[{"expert_id": m.expert_id, "name": m.expert.name, "seat": m.seat} for m in keep],
+        replaces=[
+            {"expert_id": m.expert_id, "name": m.expert.name, "seat": m.seat}
+            for m in gone
+            if m.expert_id not in _replaced_before(panel)
+        ],
+        seats_kept=keep_seats,
+    )
+    return request, data
+
+
+def _replaced_before(panel: Panel) -> set[int]:
+    """Who earlier replacement draws of the panel already replaced."""
+    return {
+        int(x["expert_id"])
+        for d in panel.draws
+        if d.kind == "redraw" and d.status == "revealed"
+        for x in d.request.get("replaces", [])
+    }
 
 
 def redraw(user: User | None, panel: Panel) -> list[PanelMember]:
-    """补抽: keep the members still on the panel, exclude decliners, fill the empty seats at the same time."""
+    """补抽: a draw like any other (committed, then revealed with a fresh nonce and no witness) that fills
+    the seats the decliners left; the members still on the panel keep theirs."""
     if panel.status in ("cancelled",) or panel.start is None or panel.end is None:
         raise OperationError(_("该评审组已取消，不能补抽"), 409)
     keep = active_members(panel)
     if len(keep) >= panel.size:
         return []
-    request = redraw_request(panel)
+    request, data = redraw_request(panel)
     locking.lock_pools(request.pools)
-    outcome = solving.draw_panel(request, panel_id=str(panel.id), ignore_panel_id=panel.id)
-    if outcome.parsed.unfilled:
-        audit.record(
-            "panel.redraw_failed",
-            user,
-            target=f"panel:{panel.id}",
-            reasons=[r.code for u in outcome.parsed.unfilled for r in u.reasons],
+    try:
+        record = draws.commit(
+            user, panel.matter, request, data, kind="redraw", panel=panel, audit_failure=False
         )
-        raise _unfilled_error(outcome.parsed)
-    [assignment] = outcome.parsed.panels
-    record = _record(panel, outcome, user, "redraw")
-    seat_of = {int(eid): sector for sector, ids in assignment.seats for eid in ids}
-    for m in keep:
-        m.seat = seat_of.get(m.expert_id)
-    added = []
-    kept_ids = {m.expert_id for m in keep}
-    state = "proposed" if panel.status == "proposed" else "pending"
-    for eid in (int(e) for e in assignment.experts):
-        if eid not in kept_ids:
-            member = PanelMember(expert_id=eid, seat=seat_of.get(eid), state=state, draw=record)
-            panel.members.append(member)
-            added.append(member)
-    db.session.flush()
-    audit.record(
-        "panel.redraw", user, target=f"panel:{panel.id}", seed=record.seed, added=[m.expert_id for m in added]
-    )
-    if state == "pending":
+    except OperationError as strict:
+        # Nobody can take the freed seats as they are: deal the seats again, the members who stay fixed.
+        request, data = redraw_request(panel, keep_seats=False)
+        try:
+            record = draws.commit(user, panel.matter, request, data, kind="redraw", panel=panel)
+        except OperationError:
+            raise strict from None
+    added = draws.reveal(user, record, None, "").added
+    if panel.status != "proposed":
         notifications.notify_panel_invited(panel, added)
     return added
 
@@ -277,12 +316,17 @@ def reschedule(user: User, panel: Panel, window: tuple[datetime, datetime]) -> P
     return panel
 
 
-def cancel(user: User, panel: Panel) -> Panel:
+def cancel(user: User, panel: Panel, reason: str = "") -> Panel:
+    """Cancel a panel; a proposal cancelled before confirming is set aside (搁置), with why, and kept."""
     if panel.status == "cancelled":
         raise OperationError(_("该评审组已取消"), 409)
+    set_aside = panel.status == "proposed"
     panel.status = "cancelled"
+    panel.cancel_reason = reason.strip()[:500]
     panel.sequence += 1
-    audit.record("panel.cancel", user, target=f"panel:{panel.id}")
+    audit.record(
+        "panel.cancel", user, target=f"panel:{panel.id}", set_aside=set_aside, reason=panel.cancel_reason
+    )
     notifications.notify_panel_cancelled(panel)
     return panel
 
@@ -306,10 +350,17 @@ def panel_to_dict(panel: Panel) -> dict[str, Any]:
             {"expert_id": m.expert_id, "name": m.expert.name, "seat": m.seat, "state": m.state}
             for m in panel.members
         ],
+        "draw": panel.draws[0].id if panel.draws else None,
         "draws": [d.id for d in panel.draws],
-        # e.g. calendar_unknown: the year's statutory schedule was not entered, Mon-Fri was assumed
-        "warnings": list(panel.draws[-1].solution.get("warnings", [])) if panel.draws else [],
+        "warnings": warnings(panel),
     }
+
+
+def warnings(panel: Panel) -> list[dict[str, Any]]:
+    """The solver's warnings for the panel's latest placed draw, e.g. calendar_unknown (the year's
+    statutory schedule was not entered, Monday to Friday was assumed)."""
+    placed = [d for d in panel.draws if d.status == "revealed" and d.solution]
+    return list(placed[-1].solution.get("warnings", [])) if placed and placed[-1].solution else []
 
 
 def parse_window(values: list[str]) -> tuple[datetime, datetime]:

@@ -1,9 +1,20 @@
 from __future__ import annotations
 
+from typing import Any
+
 from apiflask import Schema, fields
 from apiflask.validators import Length, Range
+from flask_babel import gettext as _
+from marshmallow import ValidationError, pre_load
 
 from ..fields import Interval
+
+
+class ExclusionIn(Schema):
+    expert_id = fields.Integer(required=True, validate=Range(min=1, max=2**31 - 1))
+    reason = fields.String(
+        load_default="", validate=Length(max=200), metadata={"description": "指定回避的理由"}
+    )
 
 
 class PanelRequestIn(Schema):
@@ -24,12 +35,6 @@ class PanelRequestIn(Schema):
         required=True, validate=Range(min=1, max=600), metadata={"description": "会议时长（分钟）"}
     )
     location = fields.String(load_default="", validate=Length(max=128), metadata={"description": "地点"})
-    seed = fields.Integer(
-        load_default=None,
-        allow_none=True,
-        validate=Range(min=0, max=2**31 - 1),
-        metadata={"description": "随机种子；不填则由系统生成并记录"},
-    )
     # data_key: a field called "exclude" would shadow Schema.exclude.
     exclude_ = fields.List(
         fields.Integer(),
@@ -43,6 +48,26 @@ class PanelRequestIn(Schema):
         load_default=list,
         metadata={"description": "事项之外需回避的单位"},
     )
+    exclusions = fields.List(
+        fields.Nested(ExclusionIn),
+        load_default=list,
+        validate=Length(max=100),
+        metadata={"description": "协调员指定回避的专家及理由，抽取记录中列明"},
+    )
+
+    @pre_load(pass_collection=True)
+    def refuse_seed(self, data: Any, many: bool, **kwargs: Any) -> Any:
+        """Nobody chooses the randomness of a real draw: a seed in the body is refused by name."""
+        message = _("不接受指定随机种子：抽取的随机性来自系统密钥和监督人的输入，任何人都不能选择")
+        items = data if many and isinstance(data, list) else [data]
+        bad = {
+            i: {"seed": [message]}
+            for i, item in enumerate(items)
+            if isinstance(item, dict) and "seed" in item
+        }
+        if bad:
+            raise ValidationError(bad if many else bad[0])
+        return data
 
 
 class RescheduleIn(Schema):
@@ -67,7 +92,8 @@ class PanelOut(Schema):
     location = fields.String()
     seats = fields.Dict(keys=fields.String(), values=fields.List(fields.Integer()))
     members = fields.List(fields.Nested(MemberOut))
-    draws = fields.List(fields.Integer(), metadata={"description": "抽取记录编号"})
+    draw = fields.Integer(allow_none=True, metadata={"description": "产生本组的抽取记录编号"})
+    draws = fields.List(fields.Integer(), metadata={"description": "本组的全部抽取记录编号（含补抽）"})
     warnings = fields.List(
         fields.Dict(), metadata={"description": "求解器的提示，如 calendar_unknown（该年放假安排尚未录入）"}
     )

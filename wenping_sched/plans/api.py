@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import Plan
 from ..operations import OperationError
 from ..panels.operations import panel_to_dict
-from . import operations, runner
+from . import applying, operations, runner
 from .schemas import PlanApplyOut, PlanItemIn, PlanOut
 
 bp = APIBlueprint("plans_api", __name__, url_prefix="/api/v1/plans", tag="年度评审计划")
@@ -63,7 +63,7 @@ def get(plan_id: int) -> Any:
 def apply(plan_id: int) -> Any:
     plan = _visible(plan_id)
     try:
-        result = operations.apply_plan(require_coordinator(), plan)
+        result = applying.apply_plan(require_coordinator(), plan)
     except OperationError as e:
         db.session.rollback()
         api_abort(e.status, e.message, e.fields, e.code)

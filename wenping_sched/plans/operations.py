@@ -3,38 +3,29 @@
 ``create_plan`` checks the requests and stores a ``queued`` task row; ``run_plan`` (a
 background thread, or an RQ job on ``wenping-sched worker``) builds one batch instance
 from the database, solves it with ``solver.panels.solve_panels``, validates it and stores
-the solution with counts; ``apply_plan`` turns the proposed panels into ``proposed`` panels,
+the solution with counts; ``applying.apply_plan`` turns the proposed panels into ``proposed`` panels,
 each with its own draw record.
 
-How a plan's draw record replays: the batch solve is the random draw, and its instance,
-seed and solution stay on the plan. The solver's large-batch path polishes for a share of
-the time the draw took, so re-solving a big batch need not give the same panels again. Each
-panel's draw record therefore keeps a one-panel instance with the batch's decisions fixed:
-the other panels of the batch are busy times of their members, this panel's members are
-``fixed`` and its window is the time the batch chose. Replaying that instance gives the same
-members at the same time and re-checks every hard rule on it; the record's ``avoided`` and
-``eligible_count`` come from the batch instance, where the choice was made.
+How each panel's draw record is proof: ``applying.py``.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
 import secrets
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from solver.instance import InstanceError, panel_solution_to_json, parse_panels
+from solver import draw_proof
+from solver.instance import panel_solution_to_json
 
-from .. import audit, locking, solving
-from ..credit.draw import draw_constraints
+from .. import audit, solving
 from ..extensions import db
-from ..models import DrawRecord, Expert, Matter, Panel, PanelMember, Plan, User, utcnow
+from ..models import Matter, Plan, User, utcnow
 from ..operations import OperationError
 from ..panels import operations as panel_operations
 from ..timeutil import iso_local, parse_local
@@ -94,9 +85,12 @@ def check_requests(user: User, items: list[dict[str, Any]]) -> list[dict[str, An
     return out
 
 
-def create_plan(user: User, items: list[dict[str, Any]], title: str = "", seed: int | None = None) -> Plan:
+def create_plan(user: User, items: list[dict[str, Any]], title: str = "") -> Plan:
     """Store a queued plan (the caller commits, then calls ``runner.start``)."""
     requests = check_requests(user, items)
+    # The batch's seed comes from a secret nonce (no witness): each panel's draw record carries
+    # the nonce, so anyone can recompute the seed and every ticket from it.
+    nonce = secrets.token_hex(32)
     plan = Plan(
         title=title[:200],
         status="queued",
@@ -104,7 +98,8 @@ def create_plan(user: User, items: list[dict[str, Any]], title: str = "", seed: 
         scope=user.scope or "city",
         created_by_id=user.id,
         requests=requests,
-        seed=seed if seed is not None else secrets.randbits(31),
+        seed=draw_proof.seed_from(nonce, ""),
+        nonce=nonce,
         total=len(requests),
         filled=0,
         unfilled=0,
@@ -192,148 +187,6 @@ def run_plan(plan_id: int) -> Plan | None:
     )
     db.session.commit()
     return plan
-
-
-# --- applying -------------------------------------------------------------------------------------
-
-
-@dataclass
-class ApplyResult:
-    created: list[Panel] = field(default_factory=list)
-    # (request index, why the proposal could not be used any more)
-    skipped: list[tuple[int, str]] = field(default_factory=list)
-
-
-def replay_instance(batch: dict[str, Any], solution: dict[str, Any], panel_id: str) -> dict[str, Any]:
-    """The one-panel instance kept in a plan panel's draw record: the batch's decisions fixed."""
-    chosen = {p["id"]: p for p in solution["panels"]}
-    mine = chosen[panel_id]
-    out = copy.deepcopy(batch)
-    tz = batch.get("timezone")
-    others: dict[str, list[list[str]]] = {}
-    for pid, assignment in chosen.items():
-        if pid != panel_id:
-            for eid in assignment["experts"]:
-                others.setdefault(eid, []).append([assignment["start"], assignment["end"]])
-    for expert in out["experts"]:
-        expert["busy"] = sorted([*expert["busy"], *others.get(expert["id"], [])])
-    [panel] = [copy.deepcopy(p) for p in batch["panels"] if p["id"] == panel_id]
-    panel["fixed"] = list(mine["experts"])
-    panel["window"] = [mine["start"], mine["end"]]
-    out["panels"] = [panel]
-    out["plan"] = {"panel": panel_id, "timezone": tz}
-    return out
-
-
-def _still_free(expert_ids: list[int], start: datetime, end: datetime) -> str | None:
-    """Why the proposal cannot be used now (someone was booked or retired since the solve), or None."""
-    active = set(
-        db.session.scalars(select(Expert.id).where(Expert.id.in_(expert_ids), Expert.active.is_(True)))
-    )
-    if len(active) != len(expert_ids):
-        return _("有专家已出库")
-    busy = solving._commitments(expert_ids, (start, end), None)
-    if busy:
-        return _("有专家在该时间已被其他评审组占用")
-    away = draw_constraints(expert_ids, (start, end))
-    if away.suspended or any(away.busy(e) for e in expert_ids):
-        return _("有专家已暂停抽取或在该时间请假")
-    return None
-
-
-def apply_plan(user: User, plan: Plan) -> ApplyResult:
-    """Create the plan's proposed panels, each ``proposed`` with its own draw record; once only."""
-    if plan.status != "done" or plan.solution is None or plan.instance is None:
-        raise OperationError(_("计划尚未求解完成"), 409)
-    if plan.applied_at is not None:
-        raise OperationError(_("该计划的评审组已经创建"), 409)
-    parsed = parse_panels(plan.instance)
-    index_of = {p.id: i for i, p in enumerate(parsed.panels)}
-    matters = {
-        m.id: m
-        for m in db.session.scalars(
-            select(Matter).where(Matter.id.in_({r["matter_id"] for r in plan.requests}))
-        )
-    }
-    locking.lock_pools(sorted({code for m in matters.values() for code in m.pools}))
-    result = ApplyResult()
-    names = {e.id: e.name for e in parsed.experts}
-    for assignment in plan.solution["panels"]:
-        index = index_of[assignment["id"]]
-        item = plan.requests[index]
-        matter = matters[item["matter_id"]]
-        start, end = parse_local(assignment["start"]), parse_local(assignment["end"])
-        expert_ids = [int(e) for e in assignment["experts"]]
-        why = _still_free(expert_ids, start, end)
-        if why:
-            result.skipped.append((index, why))
-            continue
-        instance = replay_instance(plan.instance, plan.solution, assignment["id"])
-        try:
-            single = solving.solve_instance(instance)[1]
-        except InstanceError as e:
-            result.skipped.append((index, str(e)))
-            continue
-        if [a.experts for a in single.panels] != [tuple(assignment["experts"])]:
-            raise solving.SolverBug(f"plan {plan.id} panel {assignment['id']} does not replay")
-        [fixed] = single.panels
-        seat_of = {eid: sector for sector, ids in fixed.seats for eid in ids}
-        eligible, avoided = solving.screening(
-            parsed, index, plan.instance["panels"][index].get("exclude_reasons")
-        )
-        panel = Panel(
-            matter=matter,
-            status="proposed",
-            size=item["size"],
-            seats=dict(item["seats"]),
-            min_senior=item["min_senior"],
-            window_start=parse_local(item["window"][0]),
-            window_end=parse_local(item["window"][1]),
-            duration_minutes=item["duration_minutes"],
-            location="",
-            start=fixed.start,
-            end=fixed.end,
-            seed=plan.seed,
-            extra_conflicts=[],
-            excluded_expert_ids=[],
-            created_by_id=user.id,
-            sequence=0,
-        )
-        db.session.add(panel)
-        record = DrawRecord(
-            panel=panel,
-            kind="plan",
-            created_by_id=user.id,
-            seed=plan.seed,
-            pools=list(matter.pools),
-            eligible_count=eligible,
-            avoided=avoided,
-            drawn=[{"expert_id": int(e), "name": names[e], "seat": seat_of.get(e)} for e in fixed.experts],
-            instance=instance,
-            solution=panel_solution_to_json(single),
-        )
-        db.session.add(record)
-        for eid in fixed.experts:
-            panel.members.append(
-                PanelMember(expert_id=int(eid), seat=seat_of.get(eid), state="proposed", draw=record)
-            )
-        db.session.flush()
-        audit.record(
-            "panel.draw",
-            user,
-            target=f"panel:{panel.id}",
-            matter=matter.id,
-            seed=plan.seed,
-            plan=plan.id,
-            members=expert_ids,
-        )
-        result.created.append(panel)
-        plan.panel_ids = {**plan.panel_ids, str(index): panel.id}
-    plan.applied_at = utcnow()
-    audit.record(
-        "plan.apply", user, target=f"plan:{plan.id}", created=len(result.created), skipped=len(result.skipped)
-    )
-    return result
 
 
 # --- showing --------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from ..auth.routes import coordinator_required
 from ..extensions import db
 from ..models import Plan
 from ..operations import OperationError
-from . import operations, runner, spreadsheet
+from . import applying, operations, runner, spreadsheet
 from .forms import PlanForm
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
@@ -82,7 +82,7 @@ def detail(plan_id: int) -> str:
 def apply(plan_id: int) -> Response:
     plan = _visible(plan_id)
     try:
-        result = operations.apply_plan(current_user, plan)
+        result = applying.apply_plan(current_user, plan)
     except OperationError as e:
         db.session.rollback()
         flash(e.message, "error")

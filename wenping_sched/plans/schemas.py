@@ -10,7 +10,7 @@ class PlanItemIn(PanelRequestIn):
     """One panel request of a plan: the panel fields of POST /matters/{id}/panels plus the matter."""
 
     class Meta:
-        exclude = ("location", "seed", "exclude_", "conflicts")
+        exclude = ("location", "exclude_", "conflicts", "exclusions")
 
     matter_id = fields.Integer(
         required=True, validate=Range(min=1, max=2**31 - 1), metadata={"description": "事项编号"}

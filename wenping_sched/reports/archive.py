@@ -19,9 +19,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..credit.evaluations import history as evaluation_history
+from ..draws import records as draw_records_view
 from ..extensions import db
 from ..matters.operations import matter_to_dict
-from ..models import AuditLog, DrawRecord, JointMeeting, Matter, Panel, User
+from ..models import AuditLog, DrawRecord, JointMeeting, Matter, Panel
 from ..models.outbox import Invitation, OutboxMessage
 from ..timeutil import iso_local, to_local
 from . import xlsx
@@ -41,21 +42,8 @@ def matter_json(matter: Matter) -> dict[str, Any]:
 
 
 def draw_json(record: DrawRecord) -> dict[str, Any]:
-    """The whole record: enough to show it and to replay it (instance + seed give the solution)."""
-    return {
-        "id": record.id,
-        "panel_id": record.panel_id,
-        "kind": record.kind,
-        "created_at": iso_local(record.created_at),
-        "created_by_id": record.created_by_id,
-        "seed": record.seed,
-        "pools": list(record.pools),
-        "eligible_count": record.eligible_count,
-        "avoided": list(record.avoided),
-        "drawn": list(record.drawn),
-        "instance": record.instance,
-        "solution": record.solution,
-    }
+    """The record as GET /api/v1/draws/{id} gives it: ``wenping-sched verify-draw`` checks the file."""
+    return draw_records_view.record_to_dict(record)
 
 
 def panel_json(panel: Panel) -> dict[str, Any]:
@@ -198,6 +186,7 @@ def audit_entries(matter: Matter, invitation_ids: list[int], meeting_ids: list[i
     """Entries that name the matter, its panels, their invitations or the meetings about it; exports of
     the file itself left out."""
     targets = [f"matter:{matter.id}", *(f"panel:{p.id}" for p in matter.panels)]
+    targets += [f"draw:{d.id}" for d in matter.draws]
     targets += [f"invitation:{i}" for i in invitation_ids]
     targets += [f"joint_meeting:{i}" for i in meeting_ids]
     stmt = (
@@ -241,7 +230,9 @@ def _readme(matter: Matter, names: list[str], as_of: datetime) -> str:
             stem = name.removeprefix("draw-records/")
             if stem.endswith(".json"):
                 text = _(
-                    "抽取记录 #%(id)s 全文（实例、随机种子、回避、抽中名单、求解结果，可复现）", id=stem[:-5]
+                    "抽取记录 #%(id)s 全文（抽签表、承诺值、密钥、监督人输入、种子、中签号、回避与抽中名单，"
+                    "可用 wenping-sched verify-draw 核对）",
+                    id=stem[:-5],
                 )
             else:
                 text = _("抽取记录 #%(id)s 打印版", id=stem[:-5])
@@ -250,9 +241,10 @@ def _readme(matter: Matter, names: list[str], as_of: datetime) -> str:
         lines.append(f"  {name}　{text}")
     lines += [
         "",
-        _("复现抽取：将 draw-records/编号.json 中的 instance 另存为文件，运行"),
-        "  wenping-sched solve panels INSTANCE.json",
-        _("所得 panels 与该记录中 solution 的 panels 一致。"),
+        _("核对抽取：对 draw-records/编号.json 运行"),
+        "  wenping-sched verify-draw draw-records/编号.json",
+        _("或用 docs/verify-draw.md 中只需 Python 标准库的独立脚本，"),
+        _("重新计算承诺值、种子、中签号和抽中组合。"),
         _("所有文本文件均为 UTF-8 编码；时间均带时区偏移（如 +08:00）。"),
         "",
     ]
@@ -295,13 +287,7 @@ def build_archive(matter: Matter) -> bytes:
     ]
     for record in records:
         files.append((f"draw-records/{record.id}.json", _dump(draw_json(record))))
-        operator = db.session.get(User, record.created_by_id) if record.created_by_id else None
-        html = render_template(
-            "reports/draw_record.html",
-            record=record,
-            matter=matter,
-            operator=operator.username if operator else None,
-        )
+        html = render_template("reports/draw_record.html", v=draw_records_view.view(record))
         files.append((f"draw-records/{record.id}.html", html.encode("utf-8")))
     files.append(("invitations.json", _dump(invitations_json(invitations, messages))))
     files.append(("meetings.json", _dump([meeting_json(m) for m in meetings])))

@@ -11,8 +11,9 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from ..credit.evaluations import attendance_names, current_evaluations
+from ..draws.records import KIND_NAMES, STATUS_NAMES
 from ..extensions import db
-from ..models import DrawRecord, JointMeeting, Matter, Panel, pool_label
+from ..models import DrawRecord, JointMeeting, Matter, pool_label
 from ..timeutil import fmt_local, local_now
 from . import xlsx
 
@@ -75,7 +76,7 @@ class DrawRow:
     id: int
     kind: str
     at: str
-    seed: int
+    seed: int | None
     pools: str
     eligible: int
 
@@ -117,7 +118,8 @@ def matter_meetings(matter: Matter) -> list[JointMeeting]:
 
 
 def draw_records(matter: Matter) -> list[DrawRecord]:
-    stmt = select(DrawRecord).join(Panel).where(Panel.matter_id == matter.id).order_by(DrawRecord.id)
+    """Every draw ever made for the matter: revealed, committed but never revealed, abandoned."""
+    stmt = select(DrawRecord).where(DrawRecord.matter_id == matter.id).order_by(DrawRecord.id)
     return list(db.session.scalars(stmt))
 
 
@@ -148,7 +150,7 @@ def build_filing(matter: Matter, filed_on: date | None = None) -> FilingForm:
     draws = [
         DrawRow(
             id=d.id,
-            kind=_("补抽") if d.kind == "redraw" else _("抽取"),
+            kind=f"{KIND_NAMES.get(d.kind, d.kind)}（{STATUS_NAMES.get(d.status, d.status)}）",
             at=fmt_local(d.created_at, with_weekday=False),
             seed=d.seed,
             pools="、".join(pool_label(p) for p in d.pools),
@@ -244,7 +246,10 @@ def filing_workbook(form: FilingForm, as_of: datetime | None = None) -> bytes:
 
     section(_("抽取记录"))
     header = [_("记录编号"), _("类型"), _("抽取时间"), _("随机种子"), _("符合条件人数"), _("抽取范围")]
-    rows = [[f"#{d.id}", d.kind, d.at, d.seed, d.eligible, d.pools] for d in form.draws]
+    rows = [
+        [f"#{d.id}", d.kind, d.at, d.seed if d.seed is not None else "—", d.eligible, d.pools]
+        for d in form.draws
+    ]
     row = xlsx.table(sheet, row, header, rows or [["", _("无"), "", "", "", ""]])
 
     section(_("专家评价"))

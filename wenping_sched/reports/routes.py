@@ -47,7 +47,7 @@ def _download(data: bytes, mimetype: str, name: str) -> Response:
 def filing(matter_id: int) -> str:
     form = build_filing(_visible_matter(matter_id))
     return render_template(
-        "reports/filing.html", form=form, draw_links="panels.draw_record" in current_app.view_functions
+        "reports/filing.html", form=form, draw_links="draws.record" in current_app.view_functions
     )
 
 

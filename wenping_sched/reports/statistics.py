@@ -16,7 +16,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from ..extensions import db
 from ..matters.operations import matters_query
@@ -343,12 +343,15 @@ def compute(user: User, period: Period) -> Statistics:
         .join(Panel)
         .where(PanelMember.state == "declined", Panel.matter_id.in_(matter_ids), _in(declined_at, period))
     )
+    # Replacement draws that filled a panel (a record made before lotteries keeps its old kind).
     redraws = db.session.scalar(
         select(func.count())
         .select_from(DrawRecord)
-        .join(Panel)
         .where(
-            DrawRecord.kind == "redraw", Panel.matter_id.in_(matter_ids), _in(DrawRecord.created_at, period)
+            or_(DrawRecord.kind == "redraw", DrawRecord.legacy_kind == "redraw"),
+            DrawRecord.status == "revealed",
+            DrawRecord.matter_id.in_(matter_ids),
+            _in(DrawRecord.created_at, period),
         )
     )
 
