@@ -66,7 +66,6 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         # APIFlask / OpenAPI
         "INFO": {"description": "稳评专家库与联席会议排程服务 HTTP API (version 1)"},
         "VALIDATION_ERROR_STATUS_CODE": 422,
-        "DOCS_FAVICON": None,
         "SYNC_LOCAL_SPEC": False,
     }
 
