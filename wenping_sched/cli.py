@@ -216,3 +216,35 @@ def worker(interval: float, once: bool) -> None:
     from .invitations.worker import run_worker
 
     sys.exit(run_worker(interval=interval, once=once))
+
+
+# Without the app context Flask's group would push first: a malformed setting must become a
+# finding here, not a traceback.
+@main.command("doctor", with_appcontext=False)
+@click.pass_context
+def doctor(ctx: click.Context) -> None:
+    """检查部署配置：密钥、数据库、访问地址、邮件、队列、节假日；全部正常时退出码为 0，否则为 1。"""
+    from flask.cli import ScriptInfo
+
+    from .doctor import Finding, run_checks
+
+    try:
+        app = ctx.ensure_object(ScriptInfo).load_app()
+    except Exception as e:  # a malformed WENPING_* value stops the app from starting at all
+        findings = [
+            Finding(
+                "config",
+                _("无法按当前环境变量启动（%(error)s）", error=e),
+                _("改正上面提到的 WENPING_* 环境变量"),
+            )
+        ]
+    else:
+        with app.app_context():  # the report in the app's language
+            findings = run_checks(app)
+    for finding in findings:
+        click.echo(finding.line())
+    problems = sum(f.problem for f in findings)
+    if problems:
+        click.echo(_("发现 %(n)d 个问题。", n=problems))
+        sys.exit(1)
+    click.echo(_("一切正常。"))

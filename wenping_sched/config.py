@@ -15,6 +15,14 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _port(value: str | None, default: int) -> int:
+    if not value:
+        return default
+    if not value.strip().isdigit() or not 0 < int(value) < 65536:
+        raise ValueError(f"WENPING_MAIL_PORT 必须是 1–65535 之间的端口号，现在是「{value}」")
+    return int(value)
+
+
 def _secret_key(instance_path: Path) -> str:
     """The secret key: from the environment, or generated once and kept in the instance folder."""
     env = os.environ.get("WENPING_SECRET_KEY")
@@ -43,7 +51,7 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": _normalise_db_url(database_url),
         "BASE_URL": base_url,
         "MAIL_SERVER": mail_server,
-        "MAIL_PORT": int(env("WENPING_MAIL_PORT") or 25),
+        "MAIL_PORT": _port(env("WENPING_MAIL_PORT"), 25),
         "MAIL_USERNAME": env("WENPING_MAIL_USERNAME") or None,
         "MAIL_PASSWORD": env("WENPING_MAIL_PASSWORD") or None,
         "MAIL_USE_TLS": _bool(env("WENPING_MAIL_USE_TLS")),
