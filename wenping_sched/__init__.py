@@ -52,6 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     instance_path = Path(app.instance_path)
     if config and config.get("INSTANCE_PATH"):
         instance_path = Path(config["INSTANCE_PATH"])
+        app.instance_path = str(instance_path)
     app.config.update(config_module.from_environment(instance_path))
     if config:
         app.config.update(config)

@@ -93,6 +93,7 @@ def make_app(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Any]]:
     def make(migrate: bool = True, **config: Any) -> Any:
         app = create_app(
             {
+                "TESTING": True,  # no reminder thread left holding a connection after a request
                 "SQLALCHEMY_DATABASE_URI": database_url,
                 "INSTANCE_PATH": str(tmp_path / "instance"),
                 "SECRET_KEY": STRONG_KEY,
