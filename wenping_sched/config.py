@@ -43,7 +43,12 @@ def _secret_key(instance_path: Path) -> str:
 def from_environment(instance_path: Path) -> dict[str, Any]:
     """Read the configuration at app creation time (never at import time)."""
     env = os.environ.get
-    database_url = env("WENPING_DATABASE_URL") or f"sqlite:///{instance_path / 'wenping.sqlite3'}"
+    database_url = env("WENPING_DATABASE_URL")
+    if not database_url:
+        # The default database lives in the instance folder: make it, even when the key comes
+        # from the environment and nothing else would.
+        instance_path.mkdir(parents=True, exist_ok=True)
+        database_url = f"sqlite:///{instance_path / 'wenping.sqlite3'}"
     mail_server = env("WENPING_MAIL_SERVER") or None
     base_url = (env("WENPING_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
     return {
