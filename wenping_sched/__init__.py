@@ -88,6 +88,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
         api_docs,
         auth,
         calendar_admin,
+        credit,
         dashboard,
         departments,
         errors,
@@ -119,4 +120,5 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     reports.init_app(app)
     dashboard.init_app(app)
     portal.init_app(app)
+    credit.init_app(app)
     return app

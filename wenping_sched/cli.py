@@ -80,6 +80,17 @@ def demo_data() -> None:
             meetings=result["meetings_created"],
         )
     )
+    from .credit.demo import load_demo_credit
+
+    credit = load_demo_credit()
+    click.echo(
+        _(
+            "信用评价：新增评价 %(e)d 条，暂停抽取 %(s)d 名，请假 %(l)d 条。",
+            e=credit["evaluations_created"],
+            s=credit["suspensions_created"],
+            l=credit["leaves_created"],
+        )
+    )
     for username, password, description in result.get("logins", []):
         click.echo(_("演示账号 %(u)s / %(p)s（%(d)s）", u=username, p=password, d=description))
     base_url = current_app.config["BASE_URL"]

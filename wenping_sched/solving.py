@@ -26,6 +26,7 @@ from solver.instance import (
 from solver.panels import solve_panels
 from solver.validate import validate_panels
 
+from .credit.draw import draw_constraints
 from .experts.queries import loads
 from .extensions import db
 from .models import CalendarDay, Expert, Panel, PanelMember, Pool
@@ -151,10 +152,13 @@ def build_panels_instance(
     # The load a batch balances is the year of its first window (a plan is one year's).
     year_loads = loads(ids, year=span[0].astimezone(local_tz()).year)
     commitments = _commitments(ids, span, ignore_panel_id)
+    # Credit: a suspended expert is excluded, leave is busy time (and excludes when it covers a window).
+    away = draw_constraints(ids, span)
     expert_rows = []
     for e in experts:
         busy = [(b.start, b.end) for b in e.busy if b.start < span[1] and b.end > span[0]]
         busy += commitments.get(e.id, [])
+        busy += away.busy(e.id)
         # One panel per instance: a member must be free, and so must the room; the room's
         # bookings are everyone's, which keeps the meeting out of them exactly.
         busy += room_busy
@@ -173,8 +177,10 @@ def build_panels_instance(
             row["max_load"] = e.max_load
         expert_rows.append(row)
     known = set(ids)
-    panels = [
-        {
+    panels = []
+    for panel_id, request in requests:
+        avoid = away.exclusions(request.window, request.fixed)
+        panel: dict[str, Any] = {
             "id": panel_id,
             "matter": request.matter_title,
             "pools": request.pools,
@@ -182,13 +188,15 @@ def build_panels_instance(
             "seats": request.seats,
             "min_senior": request.min_senior,
             "conflicts": request.conflicts,
-            "exclude": [str(i) for i in request.exclude if i in known],
+            "exclude": [str(i) for i in dict.fromkeys([*request.exclude, *avoid]) if i in known],
             "fixed": [str(i) for i in request.fixed],
             "window": [_local_iso(request.window[0]), _local_iso(request.window[1])],
             "duration_minutes": request.duration_minutes,
         }
-        for panel_id, request in requests
-    ]
+        if avoid:
+            # Not part of the solver's contract (it ignores the key): the draw record's reasons.
+            panel["exclude_reasons"] = {str(i): why for i, why in avoid.items()}
+        panels.append(panel)
     return {
         "format": "wenping-panels/1",
         "timezone": str(local_tz()),
@@ -217,17 +225,25 @@ def draw_panel(
     """Draw one panel (or redraw, with ``fixed`` and ``exclude``) and say who was avoided and why."""
     instance = build_panel_instance(request, panel_id, ignore_panel_id)
     parsed, solution = solve_instance(instance)
-    eligible, avoided = screening(parsed, 0)
+    eligible, avoided = screening(parsed, 0, instance["panels"][0].get("exclude_reasons"))
     return DrawOutcome(instance, panel_solution_to_json(solution), solution, eligible, avoided)
 
 
-def screening(parsed: PanelInstance, index: int) -> tuple[int, list[dict[str, Any]]]:
-    """How many experts could sit on the instance's ``index``-th panel, and who was avoided and why."""
+def screening(
+    parsed: PanelInstance, index: int, reasons: dict[str, str] | None = None
+) -> tuple[int, list[dict[str, Any]]]:
+    """How many experts could sit on the instance's ``index``-th panel, and who was avoided and why.
+
+    ``reasons``: the instance panel's ``exclude_reasons`` (suspension, leave) instead of the bare
+    "excluded" for those experts.
+    """
     panel = parsed.panels[index]
     avoided = []
     eligible = 0
     for e in parsed.experts:
         why = ineligibility(e, panel)
+        if why and reasons and e.id in reasons and e.pool in panel.pools:
+            why = reasons[e.id]
         if why:
             avoided.append({"expert_id": int(e.id), "name": e.name, "pool": e.pool, "reason": why})
         else:

@@ -154,6 +154,16 @@ def _build(world: World) -> None:
     db.session.commit()
     plan_ops.run_plan(plan.id)
 
+    # Credit: a leave of the panel's expert and one of the county's first expert, far ahead.
+    from wenping_sched.credit import leave as leave_ops
+
+    away = start + timedelta(days=120)
+    leave = leave_ops.declare(city, member, away, away + timedelta(days=1), "出差").leave
+    county_expert = db.session.get(Expert, _first_expert(OWN))
+    assert county_expert is not None
+    county_leave = leave_ops.declare(city, county_expert, away, away + timedelta(days=1), "出差").leave
+    db.session.commit()
+
     outsider = db.session.scalars(
         select(Expert).where(Expert.id.not_in([m.expert_id for m in panel.members])).order_by(Expert.id)
     ).first()
@@ -182,6 +192,12 @@ def _build(world: World) -> None:
         feed=rsvp.feed_token("expert", member.id),
         dept_invitation=dept_invitation.id,
         window=_window(42),
+        leave=leave.id,
+        county_leave=county_leave.id,
+        leave_days=[
+            (away + timedelta(days=7)).date().isoformat(),
+            (away + timedelta(days=8)).date().isoformat(),
+        ],
     )
     for name, user in {"city": city, "own": own, "other": other, "expert": expert, "dept": dept}.items():
         world.users[name] = user.id
@@ -426,6 +442,69 @@ TABLE: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "calendar_admin.mark_year": ("POST", "/calendar/years", {}, P(302, 403, 403)),
     "calendar_admin.reopen_year": ("POST", "/calendar/years/{year}/reopen", None, P(302, 403, 403)),
     "dashboard.month": ("GET", "/calendar/month", None, P(200, 200, 200)),
+    # Credit: a county rates its own panels and adjusts its own pool's experts; experts see only their
+    # own credit and leave; departments nothing. The panel here has not met yet (409: nothing to rate).
+    "credit.evaluate": ("GET", "/panels/{panel}/evaluation", None, P(200, 200, 404)),
+    "credit.expert": ("GET", "/experts/{county_expert}/credit", None, P(200, 200, 404)),
+    "credit.manual_entry": (
+        "POST",
+        "/experts/{county_expert}/credit/entries",
+        {"delta": "-5", "reason": "投诉"},
+        P(302, 302, 404),
+    ),
+    "credit.suspend": ("POST", "/experts/{county_expert}/credit/suspension", {}, P(422, 422, 404)),
+    "credit.lift": ("POST", "/experts/{county_expert}/credit/lift", {"reason": "复核"}, P(409, 409, 404)),
+    "credit.leave_on_behalf": ("POST", "/experts/{county_expert}/leave", {}, P(422, 422, 404)),
+    "credit.withdraw_on_behalf": (
+        "POST",
+        "/experts/{county_expert}/leave/{county_leave}/withdraw",
+        None,
+        P(302, 302, 404),
+    ),
+    "credit.my_credit": ("GET", "/me/credit", None, PORTAL(200, 403)),
+    "credit.my_leave": ("GET", "/me/leave", None, PORTAL(200, 403)),
+    "credit.declare_my_leave": ("POST", "/me/leave", {}, PORTAL(422, 403)),
+    "credit.withdraw_my_leave": ("POST", "/me/leave/{leave}/withdraw", None, PORTAL(302, 403)),
+    "credit.settings": ("GET", "/credit/settings", None, P(200, 200, 200)),
+    "credit.yearly_report": ("GET", "/credit/report", None, P(200, 200, 200)),
+    "credit.yearly_report_xlsx": ("GET", "/credit/report.xlsx", None, P(200, 200, 200)),
+    "credit_api.list_evaluations": ("GET", "/api/v1/panels/{panel}/evaluations", None, A(200, 200, 404)),
+    "credit_api.evaluate": (
+        "POST",
+        "/api/v1/panels/{panel}/evaluations",
+        [{"expert_id": 1, "attendance": "present", "score": 4}],
+        A(409, 409, 404),
+    ),
+    "credit_api.manual_entry": (
+        "POST",
+        "/api/v1/experts/{county_expert}/credit",
+        {"delta": -5, "reason": "投诉"},
+        A(201, 201, 404),
+    ),
+    "credit_api.suspension": (
+        "POST",
+        "/api/v1/experts/{county_expert}/suspension",
+        {"until": None, "reason": "复核"},
+        A(409, 409, 404),
+    ),
+    "credit_api.list_leave": (
+        "GET",
+        "/api/v1/experts/{expert}/leave",
+        None,
+        {**A(200, 200, 404), "expert": 200},
+    ),
+    "credit_api.declare_leave": (
+        "POST",
+        "/api/v1/experts/{expert}/leave",
+        lambda w: {"start": w["leave_days"][0], "end": w["leave_days"][1], "reason": "出差"},
+        {**A(201, 201, 404), "expert": 201},
+    ),
+    "credit_api.withdraw_leave": (
+        "DELETE",
+        "/api/v1/experts/{expert}/leave/{leave}",
+        None,
+        {**A(200, 200, 404), "expert": 200},
+    ),
 }
 
 

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..auth.routes import coordinator_required
+from ..credit import evaluations
 from ..models import User
 from . import queries
 
@@ -42,6 +43,7 @@ def render_dashboard() -> str:
         panel_status=PANEL_STATUS,
         meeting_status=MEETING_STATUS,
         reports="reports.statistics" in current_app.view_functions,
+        to_evaluate=evaluations.waiting(user),
     )
 
 

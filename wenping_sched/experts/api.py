@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from ..auth.api import require_coordinator, token_auth
+from ..credit.queries import credit_to_dict
 from ..errors import api_abort, flatten_fields
 from ..extensions import db
 from ..models import Expert
@@ -23,6 +24,13 @@ bp = APIBlueprint("experts_api", __name__, url_prefix="/api/v1/experts", tag="�
 def _commit_or_abort(e: OperationError) -> None:
     db.session.rollback()
     api_abort(e.status, e.message, e.fields, e.code)
+
+
+def _one(expert: Expert) -> dict[str, Any]:
+    """One expert as GET, PATCH and DELETE answer: with this year's load and the credit object."""
+    out = operations.expert_to_dict(expert, queries.loads([expert.id])[expert.id])
+    out["credit"] = credit_to_dict(expert)
+    return out
 
 
 def get_visible_expert(expert_id: int) -> Expert:
@@ -81,7 +89,7 @@ def list_experts(query: dict[str, Any]) -> Any:
 @bp.doc(summary="一名专家", responses=[401, 403, 404])
 def get_expert(expert_id: int) -> Any:
     expert = get_visible_expert(expert_id)
-    return operations.expert_to_dict(expert, queries.loads([expert.id])[expert.id])
+    return _one(expert)
 
 
 @bp.patch("/<int:expert_id>")
@@ -96,7 +104,7 @@ def patch_expert(expert_id: int, body: dict[str, Any]) -> Any:
     except OperationError as e:
         _commit_or_abort(e)
     db.session.commit()
-    return operations.expert_to_dict(expert, queries.loads([expert.id])[expert.id])
+    return _one(expert)
 
 
 @bp.delete("/<int:expert_id>")
@@ -110,4 +118,4 @@ def retire_expert(expert_id: int) -> Any:
     except OperationError as e:
         _commit_or_abort(e)
     db.session.commit()
-    return operations.expert_to_dict(expert, queries.loads([expert.id])[expert.id])
+    return _one(expert)

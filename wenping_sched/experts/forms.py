@@ -110,6 +110,21 @@ class ExpertFilterForm(FlaskForm):
         default="1",
         validate_choice=False,
     )
+    # Credit: suspended experts only (or only those who can be drawn), and the order by points.
+    suspended = SelectField(
+        _l("暂停抽取"),
+        choices=[ALL, SelectChoice("yes", _l("暂停中")), SelectChoice("no", _l("可抽取"))],
+        validate_choice=False,
+    )
+    sort = SelectField(
+        _l("排序"),
+        choices=[
+            SelectChoice("", _l("按专家库")),
+            SelectChoice("points", _l("信用分从低到高")),
+            SelectChoice("-points", _l("信用分从高到低")),
+        ],
+        validate_choice=False,
+    )
 
     def setup(self, pools: list[Pool], sectors: list[Sector]) -> ExpertFilterForm:
         self.pool.choices = [ALL, *pool_choices(pools)]

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from ..auth.routes import coordinator_required
+from ..credit import queries as credit_queries
 from ..extensions import db
 from ..models import Expert, User
 from ..operations import OperationError
@@ -81,6 +82,7 @@ def pools() -> str:
     form = ExpertFilterForm(request.args).setup([p for p, _n, _s in counts], active_sectors())
     # A page at a time: a coordinator scans a list, and the whole city is 300 experts.
     stmt = queries.experts_query(user, **form.query_args())
+    stmt = credit_queries.filter_and_sort(stmt, form.suspended.data or "", form.sort.data or "")
     total = int(db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
@@ -88,6 +90,7 @@ def pools() -> str:
     loads = queries.year_loads(experts)
     return render_template(
         "experts/pools.html",
+        credit=credit_queries.pool_credit([x.id for x in experts]),
         counts=counts,
         form=form,
         experts=experts,
@@ -116,6 +119,7 @@ def detail(expert_id: int) -> str:
         pool_mean=pool_mean,
         pool_max=pool_max,
         can_edit=_may_maintain(_user(), expert),
+        credit=credit_queries.summary(expert),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from apiflask import Schema, fields
 from apiflask.validators import Email, Length, Range
 
+from ..credit.schemas import CreditOut
 from ..fields import Interval
 
 _NAME = Length(min=1, max=64)
@@ -92,6 +93,9 @@ class ExpertOut(Schema):
     phone = fields.String(allow_none=True)
     email = fields.String(allow_none=True)
     active = fields.Boolean()
+    credit = fields.Nested(
+        CreditOut, metadata={"description": "信用：本年度信用分、暂停抽取至、各项加减分（仅单个专家）"}
+    )
 
 
 class ExpertQuery(Schema):

@@ -195,6 +195,23 @@ def notify_panel_cancelled(panel: Panel) -> list[Invitation]:
     return sent
 
 
+def notify_member_released(panel: Panel, member: PanelMember) -> Invitation | None:
+    """CANCEL to one member taken off the panel (on leave): the meeting leaves their calendar."""
+    invitation = db.session.scalar(
+        select(Invitation).where(
+            Invitation.subject_type == "panel",
+            Invitation.subject_id == panel.id,
+            Invitation.panel_member_id == member.id,
+            Invitation.status == "active",
+        )
+    )
+    if invitation is None:
+        return None
+    _send(_panel_info(panel), invitation, kind="cancellation", panel_member_id=member.id)
+    invitation.status = "withdrawn"
+    return invitation
+
+
 def coordinator_address() -> str:
     """Where notices for the 维稳办 go: COORDINATOR_EMAIL, else the office's sending mailbox."""
     return str(current_app.config.get("COORDINATOR_EMAIL") or sender_address())

@@ -179,10 +179,14 @@ def _answer_panel(invitation: Invitation, value: str, reason: str, result: Answe
         ):
             panel.status = "confirmed"
         return
+    was_accepted = member.state == "accepted"
     member.state = "declined"
     member.decline_reason = reason
     if panel.status == "confirmed":
         panel.status = "inviting"
+    if was_accepted:
+        for withdrawal_hook in _withdrawal_hooks:
+            withdrawal_hook(member)
     try:
         # 补抽: accepted members stay, decliners are excluded; the redraw invites the newcomers.
         result.added = panel_operations.redraw(None, panel)
@@ -201,3 +205,12 @@ _answer_hooks: dict[str, Any] = {}
 
 def register_answer_hook(subject_type: str, hook: Any) -> None:
     _answer_hooks[subject_type] = hook
+
+
+# Called with the PanelMember when a member who had accepted declines (credit deducts late ones).
+_withdrawal_hooks: list[Any] = []
+
+
+def register_withdrawal_hook(hook: Any) -> None:
+    if hook not in _withdrawal_hooks:
+        _withdrawal_hooks.append(hook)

@@ -1,5 +1,7 @@
 """The data model, one module per aggregate."""
 
+# Credit keeps its models in its own package; imported here so the metadata knows every table.
+from ..credit.models import CreditEntry, CreditRules, Evaluation, Leave, Suspension
 from .audit import AuditLog
 from .calendar import DAY_KINDS, CalendarDay, CalendarYear
 from .department import JOINT_MEETING_DEPARTMENTS, Contact, ContactBusy, Department, Room
@@ -39,12 +41,16 @@ __all__ = [
     "CalendarYear",
     "Contact",
     "ContactBusy",
+    "CreditEntry",
+    "CreditRules",
     "Department",
     "DrawRecord",
+    "Evaluation",
     "Expert",
     "ExpertBusy",
     "JointMeeting",
     "JointMeetingDepartment",
+    "Leave",
     "Matter",
     "Panel",
     "PanelMember",
@@ -52,6 +58,7 @@ __all__ = [
     "Pool",
     "Room",
     "Sector",
+    "Suspension",
     "UTCDateTime",
     "User",
     "expert_sector",

@@ -32,6 +32,7 @@ from sqlalchemy import select
 from solver.instance import InstanceError, panel_solution_to_json, parse_panels
 
 from .. import audit, locking, solving
+from ..credit.draw import draw_constraints
 from ..extensions import db
 from ..models import DrawRecord, Expert, Matter, Panel, PanelMember, Plan, User, utcnow
 from ..operations import OperationError
@@ -347,6 +348,9 @@ def _still_free(expert_ids: list[int], start: datetime, end: datetime) -> str | 
     busy = solving._commitments(expert_ids, (start, end), None)
     if busy:
         return _("有专家在该时间已被其他评审组占用")
+    away = draw_constraints(expert_ids, (start, end))
+    if away.suspended or any(away.busy(e) for e in expert_ids):
+        return _("有专家已暂停抽取或在该时间请假")
     return None
 
 
@@ -387,7 +391,9 @@ def apply_plan(user: User, plan: Plan) -> ApplyResult:
             raise solving.SolverBug(f"plan {plan.id} panel {assignment['id']} does not replay")
         [fixed] = single.panels
         seat_of = {eid: sector for sector, ids in fixed.seats for eid in ids}
-        eligible, avoided = solving.screening(parsed, index)
+        eligible, avoided = solving.screening(
+            parsed, index, plan.instance["panels"][index].get("exclude_reasons")
+        )
         panel = Panel(
             matter=matter,
             status="proposed",

@@ -18,6 +18,7 @@ from flask import render_template
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ..credit.evaluations import history as evaluation_history
 from ..extensions import db
 from ..matters.operations import matter_to_dict
 from ..models import AuditLog, DrawRecord, JointMeeting, Matter, Panel, User
@@ -151,6 +152,26 @@ def invitations_json(invitations: list[Any], messages: list[Any]) -> dict[str, A
     }
 
 
+def evaluations_json(matter: Matter) -> list[dict[str, Any]]:
+    """Every version of every evaluation of the matter's panels, oldest first (a correction is a new one)."""
+    rows = [e for panel in matter.panels for e in evaluation_history(panel)]
+    return [
+        {
+            "id": e.id,
+            "panel_id": e.panel_id,
+            "expert_id": e.expert_id,
+            "name": e.expert.name,
+            "version": e.version,
+            "attendance": e.attendance,
+            "score": e.score,
+            "remarks": e.remarks,
+            "created_at": iso_local(e.created_at),
+            "created_by": e.created_by.username if e.created_by else None,
+        }
+        for e in sorted(rows, key=lambda e: e.id)
+    ]
+
+
 def meeting_json(meeting: JointMeeting) -> dict[str, Any]:
     return {
         "id": meeting.id,
@@ -205,6 +226,7 @@ def _readme(matter: Matter, names: list[str], as_of: datetime) -> str:
         "panels.json": _("评审组及其成员、席位、答复状态与谢绝理由"),
         "invitations.json": _("评审组邀请及邮件发送记录（不含邮件原文，以免泄露答复链接）"),
         "meetings.json": _("与本事项关联的联席会议及各单位确认情况"),
+        "evaluations.json": _("评审组成员的评价（出席情况、评分、备注），更正前的版本一并保留"),
         "audit.json": _("涉及本事项、其评审组、邀请及联席会议的操作日志（不含导出记录本身）"),
     }
     lines = [
@@ -263,6 +285,7 @@ def build_archive(matter: Matter) -> bytes:
     extra = [t for i in invitations for t in (i.created_at, i.answered_at)]
     extra += [t for m in messages for t in (m.created_at, m.sent_at)]
     extra += [t for m in meetings for t in (m.created_at, *(d.answered_at for d in m.departments))]
+    extra += [e.created_at for p in panels for e in evaluation_history(p)]
     as_of = _as_of(matter, records, entries, extra)
 
     files: list[tuple[str, bytes]] = [
@@ -282,6 +305,7 @@ def build_archive(matter: Matter) -> bytes:
         files.append((f"draw-records/{record.id}.html", html.encode("utf-8")))
     files.append(("invitations.json", _dump(invitations_json(invitations, messages))))
     files.append(("meetings.json", _dump([meeting_json(m) for m in meetings])))
+    files.append(("evaluations.json", _dump(evaluations_json(matter))))
     files.append(("audit.json", _dump([audit_json(e) for e in entries])))
 
     readme = _readme(matter, [name for name, _data in files], as_of)

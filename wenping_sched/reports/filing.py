@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from sqlalchemy import select
 
+from ..credit.evaluations import attendance_names, current_evaluations
 from ..extensions import db
 from ..models import DrawRecord, JointMeeting, Matter, Panel, pool_label
 from ..timeutil import fmt_local, local_now
@@ -60,6 +61,16 @@ class ExpertRow:
 
 
 @dataclass(frozen=True)
+class EvaluationRow:
+    name: str
+    panel: str
+    attendance: str
+    score: str
+    remarks: str
+    version: str
+
+
+@dataclass(frozen=True)
 class DrawRow:
     id: int
     kind: str
@@ -92,6 +103,7 @@ class FilingForm:
     experts: list[ExpertRow] = field(default_factory=list)
     draws: list[DrawRow] = field(default_factory=list)
     meetings: list[MeetingRow] = field(default_factory=list)
+    evaluations: list[EvaluationRow] = field(default_factory=list)
 
 
 def matter_meetings(matter: Matter) -> list[JointMeeting]:
@@ -155,6 +167,19 @@ def build_filing(matter: Matter, filed_on: date | None = None) -> FilingForm:
         for m in matter_meetings(matter)
     ]
     county = matter.county or _("市级")
+    attendance = attendance_names()
+    current = current_evaluations([p.id for p in matter.panels])
+    evaluations = [
+        EvaluationRow(
+            name=e.expert.name,
+            panel=f"#{e.panel_id}",
+            attendance=attendance.get(e.attendance, e.attendance),
+            score=str(e.score) if e.score is not None else "—",
+            remarks=e.remarks,
+            version=_("第%(v)d版 %(t)s", v=e.version, t=fmt_local(e.created_at, with_weekday=False)),
+        )
+        for _key, e in sorted(current.items())
+    ]
     return FilingForm(
         matter=matter,
         title=_("重大事项社会稳定风险评估报备表"),
@@ -167,6 +192,7 @@ def build_filing(matter: Matter, filed_on: date | None = None) -> FilingForm:
         experts=experts,
         draws=draws,
         meetings=meetings,
+        evaluations=evaluations,
     )
 
 
@@ -220,6 +246,11 @@ def filing_workbook(form: FilingForm, as_of: datetime | None = None) -> bytes:
     header = [_("记录编号"), _("类型"), _("抽取时间"), _("随机种子"), _("符合条件人数"), _("抽取范围")]
     rows = [[f"#{d.id}", d.kind, d.at, d.seed, d.eligible, d.pools] for d in form.draws]
     row = xlsx.table(sheet, row, header, rows or [["", _("无"), "", "", "", ""]])
+
+    section(_("专家评价"))
+    header = [_("姓名"), _("评审组"), _("出席情况"), _("评分"), _("备注"), _("评价版本")]
+    rows = [[e.name, e.panel, e.attendance, e.score, e.remarks, e.version] for e in form.evaluations]
+    row = xlsx.table(sheet, row, header, rows or [[_("尚未评价"), "", "", "", "", ""]])
 
     section(_("联席会议"))
     for meeting in form.meetings:
