@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -12,13 +14,22 @@ from . import config as config_module
 from .extensions import babel, csrf, db, login_manager, mail, migrate
 from .models.types import render_item
 
-ROOT = Path(__file__).resolve().parent.parent
+# The pages, mail templates and static files travel inside the installed package (a wheel), and
+# in a source checkout they are the top-level templates/ and static/ through symlinks: found the
+# same way whatever the working directory.
+PACKAGE_FILES = files(__name__)
 
 
 class BoundedIntConverter(IntegerConverter):
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
+
+
+def _instance_path() -> str | None:
+    """WENPING_INSTANCE_PATH (e.g. /var/lib/wenping), else Flask's default beside the package."""
+    configured = os.environ.get("WENPING_INSTANCE_PATH")
+    return os.path.abspath(configured) if configured else None
 
 
 def create_app(config: dict[str, Any] | None = None) -> APIFlask:
@@ -28,17 +39,20 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
         title="wenping-sched API",
         version="1",
         spec_path="/api/v1/openapi.json",
-        docs_path="/api/v1/docs",
+        # The docs page is ours (api_docs.py): Swagger UI from the app itself, in Chinese.
+        docs_path=None,
         json_errors=False,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        template_folder=str(PACKAGE_FILES / "templates"),
+        static_folder=str(PACKAGE_FILES / "static"),
         instance_relative_config=True,
+        instance_path=_instance_path(),
     )
     # Ids in paths fit the database's integers: a larger one is a 404, not an overflow.
     app.url_map.converters["int"] = BoundedIntConverter
     instance_path = Path(app.instance_path)
     if config and config.get("INSTANCE_PATH"):
         instance_path = Path(config["INSTANCE_PATH"])
+        app.instance_path = str(instance_path)
     app.config.update(config_module.from_environment(instance_path))
     if config:
         app.config.update(config)
@@ -71,6 +85,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     mail.init_app(app)
 
     from . import (
+        api_docs,
         auth,
         calendar_admin,
         credit,
@@ -94,6 +109,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     errors.init_app(app)
     auth.init_app(app)
     views.init_app(app)
+    api_docs.init_app(app)
     experts.init_app(app)
     matters.init_app(app)
     departments.init_app(app)

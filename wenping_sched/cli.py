@@ -306,3 +306,102 @@ def worker(interval: float, once: bool) -> None:
     from .invitations.worker import run_worker
 
     sys.exit(run_worker(interval=interval, once=once))
+
+
+# Without the app context Flask's group would push first: a malformed setting must become a
+# finding here, not a traceback.
+@main.command("doctor", with_appcontext=False)
+@click.pass_context
+def doctor(ctx: click.Context) -> None:
+    """检查部署配置：密钥、数据库、访问地址、邮件、队列、节假日；全部正常时退出码为 0，否则为 1。"""
+    from flask.cli import ScriptInfo
+
+    from .doctor import Finding, run_checks
+
+    try:
+        app = ctx.ensure_object(ScriptInfo).load_app()
+    except Exception as e:  # a malformed WENPING_* value stops the app from starting at all
+        findings = [
+            Finding(
+                "config",
+                _("无法按当前环境变量启动（%(error)s）", error=e),
+                _("改正上面提到的 WENPING_* 环境变量"),
+            )
+        ]
+    else:
+        with app.app_context():  # the report in the app's language
+            findings = run_checks(app)
+    for finding in findings:
+        click.echo(finding.line())
+    problems = sum(f.problem for f in findings)
+    if problems:
+        click.echo(_("发现 %(n)d 个问题。", n=problems))
+        sys.exit(1)
+    click.echo(_("一切正常。"))
+
+
+@main.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+def backup_command(file: str) -> None:
+    """备份数据库和密钥到一个文件（服务运行时也可以备份）。"""
+    import time
+
+    from .backup import BackupError, backup
+
+    started = time.monotonic()
+    path = Path(file)
+    try:
+        manifest = backup(path)
+    except BackupError as e:
+        _fail(_("备份失败：%(error)s", error=e))
+    except OSError as e:
+        _fail(_("备份失败：无法写入 %(path)s（%(error)s）", path=path, error=e.strerror or e))
+    click.echo(
+        _(
+            "已备份到 %(path)s：%(kind)s 数据库（结构版本 %(revision)s），%(tables)d 张表 %(rows)d 行，"
+            "%(size).1f MB，用时 %(seconds).1f 秒。文件中含有密钥和全部数据，请妥善保管。",
+            path=path,
+            kind=manifest.database,
+            revision=manifest.schema_revision,
+            tables=len(manifest.tables),
+            rows=manifest.rows,
+            size=path.stat().st_size / 1e6,
+            seconds=time.monotonic() - started,
+        )
+    )
+
+
+@main.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="数据库中已有数据时也用备份替换")
+def restore_command(file: str, force: bool) -> None:
+    """从备份文件恢复数据库和密钥；数据库中已有数据时需要 --force。"""
+    from .backup import BackupError, restore
+
+    try:
+        report = restore(Path(file), force=force)
+    except BackupError as e:
+        _fail(_("未恢复：%(error)s", error=e))
+    manifest = report.manifest
+    click.echo(
+        _(
+            "已恢复 %(created)s 的备份：%(tables)d 张表 %(rows)d 行（结构版本 %(revision)s）。",
+            created=manifest.created_at,
+            tables=len(manifest.tables),
+            rows=manifest.rows,
+            revision=manifest.schema_revision,
+        )
+    )
+    if report.upgraded_to:
+        click.echo(_("数据库结构已升级到本程序的版本 %(head)s。", head=report.upgraded_to))
+    if report.key_file:
+        click.echo(_("密钥已写入 %(path)s。", path=report.key_file))
+    if report.key_differs_from_environment:
+        click.echo(
+            _(
+                "注意：环境变量 WENPING_SECRET_KEY 与备份中的密钥不同，备份前发出的登录和邮件链接将失效："
+                "请把它改为 %(path)s 中的值，再重启所有进程。",
+                path=report.key_file,
+            )
+        )
+    click.echo(_("请重启 web 和 worker 进程。"))

@@ -15,6 +15,14 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _port(value: str | None, default: int) -> int:
+    if not value:
+        return default
+    if not value.strip().isdigit() or not 0 < int(value) < 65536:
+        raise ValueError(f"WENPING_MAIL_PORT 必须是 1–65535 之间的端口号，现在是「{value}」")
+    return int(value)
+
+
 def _secret_key(instance_path: Path) -> str:
     """The secret key: from the environment, or generated once and kept in the instance folder."""
     env = os.environ.get("WENPING_SECRET_KEY")
@@ -35,7 +43,12 @@ def _secret_key(instance_path: Path) -> str:
 def from_environment(instance_path: Path) -> dict[str, Any]:
     """Read the configuration at app creation time (never at import time)."""
     env = os.environ.get
-    database_url = env("WENPING_DATABASE_URL") or f"sqlite:///{instance_path / 'wenping.sqlite3'}"
+    database_url = env("WENPING_DATABASE_URL")
+    if not database_url:
+        # The default database lives in the instance folder: make it, even when the key comes
+        # from the environment and nothing else would.
+        instance_path.mkdir(parents=True, exist_ok=True)
+        database_url = f"sqlite:///{instance_path / 'wenping.sqlite3'}"
     mail_server = env("WENPING_MAIL_SERVER") or None
     base_url = (env("WENPING_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
     return {
@@ -43,7 +56,7 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": _normalise_db_url(database_url),
         "BASE_URL": base_url,
         "MAIL_SERVER": mail_server,
-        "MAIL_PORT": int(env("WENPING_MAIL_PORT") or 25),
+        "MAIL_PORT": _port(env("WENPING_MAIL_PORT"), 25),
         "MAIL_USERNAME": env("WENPING_MAIL_USERNAME") or None,
         "MAIL_PASSWORD": env("WENPING_MAIL_PASSWORD") or None,
         "MAIL_USE_TLS": _bool(env("WENPING_MAIL_USE_TLS")),
@@ -66,7 +79,6 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         # APIFlask / OpenAPI
         "INFO": {"description": "稳评专家库与联席会议排程服务 HTTP API (version 1)"},
         "VALIDATION_ERROR_STATUS_CODE": 422,
-        "DOCS_FAVICON": None,
         "SYNC_LOCAL_SPEC": False,
     }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, redirect, url_for
+from flask import Blueprint, Flask, current_app, redirect, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -22,6 +22,12 @@ def home() -> str | Response:
 
         return render_dashboard()
     return redirect(url_for("portal.home"))
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask every site for /favicon.ico: the icon in static/, not a 404."""
+    return current_app.send_static_file("favicon.ico")
 
 
 def init_app(app: Flask) -> None:

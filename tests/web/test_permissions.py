@@ -310,8 +310,9 @@ TABLE: dict[str, tuple[str, str, Any, dict[str, int]]] = {
         EVERYONE(401),
     ),
     "openapi.spec": ("GET", "/api/v1/openapi.json", None, EVERYONE(200)),
-    "openapi.docs": ("GET", "/api/v1/docs", None, EVERYONE(200)),
-    "openapi.swagger_ui_oauth_redirect": ("GET", "/docs/oauth2-redirect", None, EVERYONE(200)),
+    "openapi_docs.page": ("GET", "/api/v1/docs", None, EVERYONE(200)),
+    "openapi_docs.asset": ("GET", "/api/v1/docs/assets/swagger-ui-bundle.js", None, EVERYONE(200)),
+    "views.favicon": ("GET", "/favicon.ico", None, EVERYONE(200)),
     # The signed token is the credential: no login, and only that one invitation or person.
     "invitations.rsvp_page": ("GET", "/rsvp/{rsvp}", None, EVERYONE(200)),
     "invitations.rsvp_answer": ("POST", "/rsvp/{rsvp}", {"response": "accept"}, EVERYONE(200)),
@@ -621,7 +622,7 @@ def test_permission(setting: tuple[Any, World, Path, Path], endpoint: str, role:
         assert "/login" in response.headers["Location"]
     if TABLE[endpoint][1].startswith("/api/") and response.status_code >= 400:
         assert set(response.get_json()["error"]) >= {"code", "message", "fields"}
-    if role in ("anon", "expert", "dept"):
+    if role in ("anon", "expert", "dept") and not response.mimetype.startswith("image/"):
         text = response.get_data(as_text=True)
         leaked = [s for s in world.secrets if re.search(rf"(?<![\w.@+-]){re.escape(s)}(?![\w.@-])", text)]
         assert not leaked, (endpoint, role, leaked[:3])

@@ -103,10 +103,10 @@ def _transient(error: BaseException) -> bool:
     return isinstance(error, smtplib.SMTPServerDisconnected | OSError | socket.timeout)
 
 
-def _connect() -> smtplib.SMTP:
+def _connect(timeout: float | None = None) -> smtplib.SMTP:
     config = current_app.config
     host, port = config["MAIL_SERVER"], int(config.get("MAIL_PORT") or 25)
-    timeout = float(config.get("MAIL_TIMEOUT", 30))
+    timeout = timeout or float(config.get("MAIL_TIMEOUT", 30))
     smtp: smtplib.SMTP
     if config.get("MAIL_USE_SSL"):
         smtp = smtplib.SMTP_SSL(host, port, timeout=timeout)
