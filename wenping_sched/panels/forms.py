@@ -3,12 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, StringField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
+from ..validation import Form
 
-class PanelRequestForm(FlaskForm):
+
+class PanelRequestForm(Form):
     size = IntegerField(
         _l("评审组人数"), default=5, validators=[InputRequired(_l("请填写人数")), NumberRange(1, 50)]
     )
