@@ -28,6 +28,8 @@ from typing import Any
 
 import pytest
 
+from .dates import clear_monday, window
+
 ROLES = ("anon", "city", "own", "other", "expert", "dept")
 OWN, OTHER = "敦煌市", "玉门市"
 PASSWORD = "perm-pass-2026"
@@ -40,31 +42,28 @@ class World:
     ids: dict[str, Any] = field(default_factory=dict)
     users: dict[str, int] = field(default_factory=dict)
     api_tokens: dict[str, str] = field(default_factory=dict)
+    # The token of each caller's server-side login session (what the session cookie carries).
+    sessions: dict[str, str] = field(default_factory=dict)
     # Phone numbers and e-mail addresses of experts and contacts other than the expert's own.
     secrets: list[str] = field(default_factory=list)
 
 
 def _window(days: int) -> list[str]:
-    from wenping_sched.timeutil import local_now
-
-    start = (local_now() + timedelta(days=days)).replace(hour=8, minute=30, second=0, microsecond=0)
-    while start.weekday() != 0:
-        start += timedelta(days=1)
-    end = (start + timedelta(days=11)).replace(hour=18, minute=0)
-    return [start.strftime("%Y-%m-%dT%H:%M"), end.strftime("%Y-%m-%dT%H:%M")]
+    # Two working weeks without a public holiday, about ``days`` from now.
+    return window(clear_monday(weeks_ahead=days // 7, weeks=2), 0, 11)
 
 
 def _build(world: World) -> None:
     """The shared database: the demo city, users of every kind, a panel, a meeting, a plan."""
     from sqlalchemy import select
 
-    from wenping_sched.auth.operations import create_user, issue_token
+    from wenping_sched.auth.operations import create_user, issue_token, open_session
     from wenping_sched.calendar_admin import operations as calendar_ops
     from wenping_sched.demo import load_demo_data
     from wenping_sched.extensions import db
     from wenping_sched.invitations import rsvp
     from wenping_sched.meetings import operations as meeting_ops
-    from wenping_sched.models import Contact, ContactBusy, Department, Expert, Matter, Room
+    from wenping_sched.models import Contact, ContactBusy, Department, Expert, Matter, Room, User
     from wenping_sched.models.outbox import Invitation
     from wenping_sched.panels import operations as panel_ops
     from wenping_sched.panels.operations import parse_window
@@ -186,6 +185,8 @@ def _build(world: World) -> None:
     for name, user in {"city": city, "own": own, "other": other, "expert": expert, "dept": dept}.items():
         world.users[name] = user.id
         world.api_tokens[name] = issue_token(user)
+    for name in world.users:
+        world.sessions[name] = open_session(db.session.get(User, world.users[name]))
     for e in db.session.scalars(select(Expert).where(Expert.id != member.id)):
         world.secrets += [s for s in (e.phone, e.email) if s]
     for c in db.session.scalars(select(Contact)):
@@ -436,6 +437,7 @@ def _client(app: Any, world: World, role: str) -> Any:
     if role != "anon":
         with client.session_transaction() as session:
             session["_user_id"] = str(world.users[role])
+            session["_sid"] = world.sessions[role]
             session["_fresh"] = True
     return client
 

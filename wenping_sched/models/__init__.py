@@ -1,5 +1,6 @@
 """The data model, one module per aggregate."""
 
+from .access import FeedKey, LoginSession, LoginThrottle
 from .audit import AuditLog
 from .calendar import DAY_KINDS, CalendarDay, CalendarYear
 from .department import JOINT_MEETING_DEPARTMENTS, Contact, ContactBusy, Department, Room
@@ -43,8 +44,11 @@ __all__ = [
     "DrawRecord",
     "Expert",
     "ExpertBusy",
+    "FeedKey",
     "JointMeeting",
     "JointMeetingDepartment",
+    "LoginSession",
+    "LoginThrottle",
     "Matter",
     "Panel",
     "PanelMember",
