@@ -15,8 +15,10 @@ import pytest
 from solver.instance import parse_panel_solution, parse_panels
 from solver.validate import validate_panels
 
+from .dates import clear_monday, window
+
 TZ = ZoneInfo("Asia/Shanghai")
-WINDOW = ["2026-03-02T08:30", "2026-03-13T18:00"]  # ordinary workdays
+WINDOW = window(clear_monday(weeks_ahead=2, weeks=2), 0, 11)  # ordinary workdays, in the future
 BODY = {
     "size": 3,
     "seats": {"法律": 1},

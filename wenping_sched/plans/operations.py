@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import math
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,7 +28,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from solver.instance import InstanceError, panel_solution_to_json, parse_panels
 
@@ -37,11 +38,15 @@ from ..models import DrawRecord, Expert, Matter, Panel, PanelMember, Plan, User,
 from ..operations import OperationError
 from ..panels import operations as panel_operations
 from ..timeutil import iso_local, parse_local
+from ..validation import printable, year_problem
 
 log = logging.getLogger(__name__)
 
 MAX_REQUESTS = 500
 DEFAULT_TIME_LIMIT = 60.0
+# Plans of one office waiting or being solved at once: each is minutes of one core.
+MAX_OPEN_PLANS = 3
+MAX_LISTED_ERRORS = 100
 
 # The spreadsheet's headers (Chinese as coordinators write them; English accepted too).
 HEADERS = {
@@ -117,11 +122,20 @@ def check_requests(user: User, items: list[dict[str, Any]]) -> list[dict[str, An
 def create_plan(user: User, items: list[dict[str, Any]], title: str = "", seed: int | None = None) -> Plan:
     """Store a queued plan (the caller commits, then calls ``runner.start``)."""
     requests = check_requests(user, items)
+    scope = user.scope or "city"
+    waiting = Plan.status.in_(("queued", "running"))
+    open_plans = db.session.scalar(select(func.count()).select_from(Plan).where(Plan.scope == scope, waiting))
+    if (open_plans or 0) >= MAX_OPEN_PLANS:
+        raise OperationError(
+            _("本单位已有 %(n)d 个计划在排队或求解中，请等其完成后再提交", n=open_plans),
+            429,
+            {"_schema": _("排队中的计划过多")},
+        )
     plan = Plan(
         title=title[:200],
         status="queued",
         stage="queued",
-        scope=user.scope or "city",
+        scope=scope,
         created_by_id=user.id,
         requests=requests,
         seed=seed if seed is not None else secrets.randbits(31),
@@ -145,9 +159,15 @@ def visible_plans(user: User) -> list[Plan]:
 
 
 def get_visible_plan(user: User, plan_id: int) -> Plan | None:
+    """The plan, or None when it does not exist; another office's plan is answered the same way,
+    and put on the record."""
     plan = db.session.get(Plan, plan_id)
-    if plan is None or not user.is_coordinator or not (user.is_city or plan.scope == user.scope):
+    if plan is None or not user.is_coordinator:
         return None
+    if not (user.is_city or plan.scope == user.scope):
+        from ..errors import not_in_scope
+
+        not_in_scope(f"plan:{plan_id}", _("计划不存在"))
     return plan
 
 
@@ -156,14 +176,16 @@ def get_visible_plan(user: User, plan_id: int) -> Plan | None:
 
 def _int(value: str, column: str, row: int, errors: list[str], minimum: int = 0) -> int | None:
     try:
-        number = int(float(value))
+        number = float(value)
+        if not math.isfinite(number) or not number.is_integer():
+            raise ValueError(value)
     except ValueError:
-        errors.append(_("第 %(r)d 行“%(c)s”应为整数：%(v)s", r=row, c=column, v=value))
+        errors.append(_("第 %(r)d 行“%(c)s”应为整数：%(v)s", r=row, c=column, v=printable(value)[:40]))
         return None
     if number < minimum or number > 10_000:
-        errors.append(_("第 %(r)d 行“%(c)s”超出范围：%(v)s", r=row, c=column, v=value))
+        errors.append(_("第 %(r)d 行“%(c)s”超出范围：%(v)s", r=row, c=column, v=printable(value)[:40]))
         return None
-    return number
+    return int(number)
 
 
 def _seats(value: str, row: int, errors: list[str]) -> dict[str, int]:
@@ -181,12 +203,22 @@ def _seats(value: str, row: int, errors: list[str]) -> dict[str, int]:
 
 def _time(value: str, column: str, row: int, errors: list[str]) -> datetime | None:
     try:
-        return parse_local(value.strip().replace(" ", "T").replace("/", "-"))
-    except ValueError:
+        parsed = parse_local(value.strip().replace(" ", "T").replace("/", "-"))
+    except (ValueError, OverflowError):
         errors.append(
-            _("第 %(r)d 行“%(c)s”不是有效的时间（如 2026-03-02 08:30）：%(v)s", r=row, c=column, v=value)
+            _(
+                "第 %(r)d 行“%(c)s”不是有效的时间（如 2026-03-02 08:30）：%(v)s",
+                r=row,
+                c=column,
+                v=printable(value)[:40],
+            )
         )
         return None
+    problem = year_problem(parsed)
+    if problem:
+        errors.append(_("第 %(r)d 行“%(c)s”：%(p)s", r=row, c=column, p=problem))
+        return None
+    return parsed
 
 
 def read_plan_file(data: bytes, filename: str) -> list[dict[str, Any]]:
@@ -239,7 +271,13 @@ def read_plan_file(data: bytes, filename: str) -> list[dict[str, Any]]:
             }
         )
     if errors:
-        raise OperationError("；".join(errors), 422, {"file": "；".join(errors)})
+        shown = errors[:MAX_LISTED_ERRORS]
+        if len(errors) > len(shown):
+            shown.append(_("另有 %(n)d 处问题未列出", n=len(errors) - len(shown)))
+        raise OperationError("；".join(shown), 422, {"file": "；".join(shown)})
+    if len(items) > MAX_REQUESTS:
+        message = _("一个计划最多 %(n)d 条请求", n=MAX_REQUESTS)
+        raise OperationError(message, 422, {"file": message})
     return items
 
 
