@@ -1,0 +1,68 @@
+"""Headers every response carries: no MIME sniffing, no framing, and a content security policy.
+
+Pages load scripts and styles from this site only: the scripts live in ``static/app.js`` (no
+inline script or event handler), and the few ``<style>`` blocks carry the request's nonce
+(``csp_nonce()`` in templates). Anything that is not a page (JSON, calendars, spreadsheets,
+archives) may load nothing at all. The one exception is the API's browsable documentation
+(Swagger UI), which APIFlask loads from its CDN: that page alone may load from there.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import secrets
+
+from flask import Flask, Response, g, request
+
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'nonce-{nonce}'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; object-src 'none'"
+)
+OTHER_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+DOCS_CDN = "https://cdn.jsdelivr.net"
+DOCS_POLICY = (
+    "default-src 'self'; script-src 'self' {cdn} {hashes}; style-src 'self' {cdn} 'unsafe-inline'; "
+    "img-src 'self' data: {cdn}; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+    "object-src 'none'"
+)
+_INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.S)
+
+
+def csp_nonce() -> str:
+    """This response's nonce for an inline ``<style>`` block."""
+    nonce = g.get("csp_nonce")
+    if nonce is None:
+        nonce = g.csp_nonce = secrets.token_urlsafe(16)
+    return str(nonce)
+
+
+def _docs_policy(response: Response) -> str:
+    # APIFlask's docs page starts Swagger UI with an inline script: allow exactly that script.
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(body).digest()).decode() + "'"
+        for body in _INLINE_SCRIPT.findall(response.get_data())
+    )
+    return DOCS_POLICY.format(cdn=DOCS_CDN, hashes=hashes)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+    docs_path = app.config.get("DOCS_PATH_FOR_CSP", "/api/v1/docs")
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        if "Content-Security-Policy" not in headers:
+            if request.path == docs_path and not response.direct_passthrough:
+                headers["Content-Security-Policy"] = _docs_policy(response)
+            elif response.mimetype == "text/html":
+                headers["Content-Security-Policy"] = PAGE_POLICY.format(nonce=csp_nonce())
+            else:
+                headers["Content-Security-Policy"] = OTHER_POLICY
+        return response
