@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from ..auth.api import require_coordinator, token_auth
-from ..errors import api_abort, flatten_fields
+from ..errors import api_abort, flatten_fields, not_in_scope
 from ..extensions import db
 from ..models import Expert
 from ..operations import OperationError
@@ -28,8 +28,10 @@ def _commit_or_abort(e: OperationError) -> None:
 def get_visible_expert(expert_id: int) -> Expert:
     user = require_coordinator()
     expert = db.session.get(Expert, expert_id)
-    if expert is None or not user.can_see_pool(expert.pool.code):
+    if expert is None:
         api_abort(404, _("专家不存在"))
+    if not user.can_see_pool(expert.pool.code):
+        not_in_scope(f"expert:{expert_id}", _("专家不存在"))
     return expert
 
 

@@ -8,7 +8,7 @@ from apiflask import APIBlueprint
 from flask_babel import gettext as _
 
 from ..auth.api import require_coordinator, token_auth
-from ..errors import api_abort
+from ..errors import api_abort, not_in_scope
 from ..extensions import db
 from ..matters.api import get_visible_matter
 from ..models import Panel
@@ -28,8 +28,10 @@ def _fail(e: OperationError) -> None:
 def get_visible_panel(panel_id: int) -> Panel:
     user = require_coordinator()
     panel = db.session.get(Panel, panel_id)
-    if panel is None or not user.can_see_county(panel.matter.county):
+    if panel is None:
         api_abort(404, _("评审组不存在"))
+    if not user.can_see_county(panel.matter.county):
+        not_in_scope(f"panel:{panel_id}", _("评审组不存在"))
     return panel
 
 

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from .. import solving
 from ..auth.routes import coordinator_required
+from ..errors import not_in_scope
 from ..extensions import db
 from ..models import DrawRecord, Expert, Matter, Panel, Sector
 from ..operations import OperationError, commit_or_flash
@@ -25,15 +26,19 @@ bp = Blueprint("panels", __name__)
 
 def _visible_matter(matter_id: int) -> Matter:
     matter = db.session.get(Matter, matter_id)
-    if matter is None or not current_user.can_see_county(matter.county):
+    if matter is None:
         abort(404)
+    if not current_user.can_see_county(matter.county):
+        not_in_scope(f"matter:{matter_id}")
     return matter
 
 
 def _visible_panel(panel_id: int) -> Panel:
     panel = db.session.get(Panel, panel_id)
-    if panel is None or not current_user.can_see_county(panel.matter.county):
+    if panel is None:
         abort(404)
+    if not current_user.can_see_county(panel.matter.county):
+        not_in_scope(f"panel:{panel_id}")
     return panel
 
 
@@ -128,8 +133,10 @@ def cancel(panel_id: int) -> Response:
 @coordinator_required
 def draw_record(draw_id: int) -> str:
     record = db.session.get(DrawRecord, draw_id)
-    if record is None or not current_user.can_see_county(record.panel.matter.county):
+    if record is None:
         abort(404)
+    if not current_user.can_see_county(record.panel.matter.county):
+        not_in_scope(f"draw:{draw_id}")
     replay: dict[str, Any] | None = None
     if request.args.get("replay"):
         replayed = solving.replay(record.instance)
