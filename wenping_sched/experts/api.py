@@ -18,6 +18,8 @@ from . import operations, queries
 from .schemas import ExpertIn, ExpertOut, ExpertPatch, ExpertQuery
 
 bp = APIBlueprint("experts_api", __name__, url_prefix="/api/v1/experts", tag="专家")
+# Experts in one POST: a prefecture's pools are a few hundred in all.
+MAX_BATCH = 500
 
 
 def _commit_or_abort(e: OperationError) -> None:
@@ -52,6 +54,10 @@ def create_experts(body: Any = None) -> Any:
     many = isinstance(raw, list)
     if many and not raw:
         api_abort(422, _("专家列表不能为空"))
+    if many and len(raw) > MAX_BATCH:
+        api_abort(
+            422, _("一次最多新增 %(n)d 名专家", n=MAX_BATCH), {"_schema": _("最多 %(n)d 个", n=MAX_BATCH)}
+        )
     try:
         items = ExpertIn(many=many).load(raw)
     except ValidationError as e:

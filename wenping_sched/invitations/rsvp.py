@@ -24,6 +24,7 @@ from ..models import FeedKey, PanelMember, User
 from ..models.outbox import Invitation
 from ..models.types import utcnow
 from ..operations import OperationError
+from ..validation import strip_text, text_problem
 from .events import EventInfo, load_event
 
 RSVP_SALT = "wenping.rsvp.v1"
@@ -162,8 +163,12 @@ def answer(
         raise OperationError(_("会议已取消，无需答复"), 409)
     if invitation.status == "withdrawn":
         raise OperationError(_("该邀请已撤回"), 409)
-    reason = (reason or "").strip()[:500]
-    attendee = (attendee or "").strip()[:64]
+    for name, value, multiline in (("reason", reason, True), ("attendee", attendee, False)):
+        problem = text_problem(value or "", multiline)
+        if problem:
+            raise OperationError(problem, 422, {name: problem})
+    reason = strip_text(reason or "")[:500]
+    attendee = strip_text(attendee or "")[:64]
     if invitation.response == value and (value == "declined" or attendee in ("", invitation.attendee)):
         return Answer(invitation, changed=False)
     if invitation.response == "declined":
