@@ -155,7 +155,8 @@ def flatten_fields(messages: Any, prefix: str = "") -> dict[str, str]:
 
 
 def is_api_request() -> bool:
-    return request.path.startswith("/api/")
+    # A JSON body (the RSVP link takes one) is answered in JSON as well.
+    return request.path.startswith("/api/") or request.is_json
 
 
 def error_body(
