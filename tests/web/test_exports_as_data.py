@@ -43,9 +43,10 @@ def _texts(data: bytes) -> set[str]:
     return {str(c.value) for c in _cells(data) if c.value is not None}
 
 
-@pytest.fixture
-def tainted(client, make_user, auth_headers, expert_factory, matter_factory):
-    """A drawn and confirmed panel of a matter and experts whose stored text is hostile."""
+@pytest.fixture(params=["before", "after"])
+def tainted(request, client, make_user, auth_headers, expert_factory, matter_factory):
+    """A drawn and confirmed panel of a matter and experts whose stored text is hostile: confirmed
+    (mail, calendars) after the text was stored, or before it."""
     from wenping_sched.extensions import db
     from wenping_sched.models import Expert, Matter
 
@@ -58,6 +59,8 @@ def tainted(client, make_user, auth_headers, expert_factory, matter_factory):
     headers = auth_headers(city)
     body = {"size": 3, "min_senior": 0, "window": WINDOW, "duration_minutes": 120}
     panel = client.post(f"/api/v1/matters/{matter.id}/panels", json=body, headers=headers).get_json()
+    if request.param == "after":
+        assert client.post(f"/api/v1/panels/{panel['id']}/confirm", headers=headers).status_code == 200
     stored = db.session.get(Matter, matter.id)
     assert stored is not None
     stored.title = FORMULAS[0] + "\r\n第二行\x1b[31m"
@@ -71,8 +74,9 @@ def tainted(client, make_user, auth_headers, expert_factory, matter_factory):
         row.name = FORMULAS[i] + "\n换行\x1b"
         row.employer = FORMULAS[(i + 1) % len(FORMULAS)] + "\x00"
     db.session.commit()
-    confirmed = client.post(f"/api/v1/panels/{panel['id']}/confirm", headers=headers)
-    assert confirmed.status_code == 200, confirmed.get_json()  # mail and calendar built from this text
+    if request.param == "before":
+        confirmed = client.post(f"/api/v1/panels/{panel['id']}/confirm", headers=headers)
+        assert confirmed.status_code == 200, confirmed.get_json()  # mail and calendar built from this text
     return matter.id, panel["id"], city, [e.id for e in experts]
 
 
@@ -162,3 +166,15 @@ def test_the_writer_forces_text_for_every_kind_of_formula():
     assert values[: len(FORMULAS)] == FORMULAS
     assert values[len(FORMULAS)] == "abc"
     assert values[len(FORMULAS) + 1 : len(FORMULAS) + 3] == [42, 1.5]
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+def test_a_formula_alone_is_written_as_text(client, login, make_user, matter_factory, formula):
+    """Without control characters in the way: each kind of formula, in the filing form's title."""
+    matter = matter_factory(title=formula, related_organisations=(formula,))
+    user = make_user()
+    login(user)
+    resp = client.get(f"/matters/{matter.id}/filing.xlsx")
+    assert resp.status_code == 200
+    _no_formulas(resp.data)
+    assert formula in _texts(resp.data)
