@@ -160,6 +160,7 @@ def _count_failure(key: str, now: datetime) -> None:
         .where(LoginThrottle.key == key)
         .values(
             attempts=case((stale, 1), else_=LoginThrottle.attempts + 1),
+            refused=case((stale, 0), else_=LoginThrottle.refused),
             window_start=case((stale, now), else_=LoginThrottle.window_start),
         )
         .execution_options(synchronize_session=False)
@@ -189,11 +190,12 @@ def authenticate(username: str, password: str, address: str = "") -> User:
     now = utcnow()
     account_key = f"a:{_norm(username)}|{address}"[:200]
     address_key = f"i:{address}"[:200]
-    allowed = not _address_blocked(address_key, now) and _claim(account_key, MAX_FAILED_LOGINS, now)
-    if not allowed:
-        first = _first_refusal(account_key)
-        if first:
-            audit.record("login.throttled", None, target=f"username:{_norm(username)}")
+    address_blocked = _address_blocked(address_key, now)
+    if address_blocked or not _claim(account_key, MAX_FAILED_LOGINS, now):
+        # On the record once per window: for the address when it guessed too often, else the name.
+        if _first_refusal(address_key if address_blocked else account_key):
+            target = f"address:{address}" if address_blocked else f"username:{_norm(username)}"
+            audit.record("login.throttled", None, target=target[:128])
         db.session.commit()
         raise Throttled(_("登录尝试次数过多，请15分钟后再试"))
     attempt = db.session.scalar(select(LoginThrottle.attempts).where(LoginThrottle.key == account_key))
