@@ -14,7 +14,7 @@ import hashlib
 import re
 import secrets
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, has_request_context, request
 
 PAGE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'nonce-{nonce}'; img-src 'self' data:; "
@@ -32,10 +32,14 @@ _INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.S)
 
 
 def csp_nonce() -> str:
-    """This response's nonce for an inline ``<style>`` block."""
-    nonce = g.get("csp_nonce")
+    """This response's nonce for an inline ``<style>`` block (any token outside a request: an
+    archive's standalone page has no policy to meet)."""
+    if not has_request_context():
+        return secrets.token_urlsafe(16)
+    nonce = getattr(request, "_wenping_csp_nonce", None)
     if nonce is None:
-        nonce = g.csp_nonce = secrets.token_urlsafe(16)
+        nonce = secrets.token_urlsafe(16)
+        request._wenping_csp_nonce = nonce  # type: ignore[attr-defined]
     return str(nonce)
 
 
