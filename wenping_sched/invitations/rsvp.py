@@ -163,8 +163,8 @@ def answer(
         raise OperationError(_("会议已取消，无需答复"), 409)
     if invitation.status == "withdrawn":
         raise OperationError(_("该邀请已撤回"), 409)
-    for name, value, multiline in (("reason", reason, True), ("attendee", attendee, False)):
-        problem = text_problem(value or "", multiline)
+    for name, text, multiline in (("reason", reason, True), ("attendee", attendee, False)):
+        problem = text_problem(text or "", multiline)
         if problem:
             raise OperationError(problem, 422, {name: problem})
     reason = strip_text(reason or "")[:500]
