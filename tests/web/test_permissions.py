@@ -180,6 +180,8 @@ def _build(world: World) -> None:
         rsvp=rsvp.rsvp_token(expert_invitation),
         feed=rsvp.feed_token("expert", member.id),
         dept_invitation=dept_invitation.id,
+        contact=contact_ids[0],
+        other_county_expert=_first_expert(OTHER),
         window=_window(42),
     )
     for name, user in {"city": city, "own": own, "other": other, "expert": expert, "dept": dept}.items():
@@ -306,6 +308,13 @@ TABLE: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "portal.add_busy": ("POST", "/me/busy", {}, PORTAL(422, 422)),
     "portal.remove_busy": ("POST", "/me/busy/{expert_busy}/delete", None, PORTAL(302, 404)),
     "portal.interests": ("GET", "/me/interests", None, PORTAL(200, 403)),
+    # A calendar-feed link is reissued by its owner (a department for its own contacts) ...
+    "portal.reissue_feed": (
+        "POST",
+        "/me/calendar/reissue",
+        lambda w: {"contact_id": str(w["contact"])},
+        PORTAL(302, 302),
+    ),
     "portal.answer_meeting": (
         "POST",
         "/me/meetings/{dept_invitation}/answer",
@@ -317,6 +326,8 @@ TABLE: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "experts.detail": ("GET", "/experts/{county_expert}", None, P(200, 200, 404)),
     "experts.edit": ("GET", "/experts/{county_expert}/edit", None, P(200, 200, 404)),
     "experts.retire": ("POST", "/experts/{county_expert}/retire", None, P(302, 302, 404)),
+    # ... or by a coordinator who maintains the expert's pool, or the city for departments' contacts.
+    "experts.reissue_feed": ("POST", "/experts/{county_expert}/calendar-feed", None, P(302, 302, 404)),
     "experts.new": ("GET", "/experts/new", None, P(200, 200, 200)),
     "experts.import_page": ("GET", "/experts/import", None, P(200, 200, 200)),
     "experts.import_template": ("GET", "/experts/import/template.csv", None, P(200, 200, 200)),
@@ -398,6 +409,12 @@ TABLE: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "meetings.department": ("GET", "/joint-meetings/departments/{department}", None, P(200, 403, 403)),
     "meetings.add_busy": ("POST", "/joint-meetings/departments/{department}/busy", {}, P(200, 403, 403)),
     "meetings.remove_busy": ("POST", "/joint-meetings/busy/{contact_busy}/delete", None, P(302, 403, 403)),
+    "meetings.reissue_feed": (
+        "POST",
+        "/joint-meetings/contacts/{contact}/calendar-feed",
+        None,
+        P(302, 403, 403),
+    ),
     "meetings.add_contact": (
         "POST",
         "/joint-meetings/departments/{department}/contacts",
@@ -563,3 +580,102 @@ def test_a_room_does_not_name_another_countys_matter(setting: tuple[Any, World, 
     assert world.ids["matter_title"] in _get(setting, "city", "/rooms/{room}").get_data(as_text=True)
     page = _get(setting, "other", "/rooms/{room}").get_data(as_text=True)
     assert world.ids["matter_title"] not in page and "其他县区的评审组" in page
+
+
+# --- write scope: what an import (and POST /api/v1/experts) may create or change ---------------
+
+# The importer matches rows to stored experts by phone. A row may create an expert in a pool the
+# caller maintains, or change one stored there; a phone that belongs to an expert anywhere else is
+# a row error naming nobody. (target → outcome per coordinator: created, updated or refused.)
+IMPORT_TARGETS = {
+    "own county, new": ("敦煌市", None),
+    "own county, existing": ("敦煌市", "county_expert"),
+    "city pool, new": ("市级", None),
+    "city pool, existing": ("市级", "city_expert"),
+    "other county, existing": ("玉门市", "other_county_expert"),
+    "own county row, phone of a city expert": ("敦煌市", "city_expert"),
+    "own county row, phone of another county's expert": ("敦煌市", "other_county_expert"),
+}
+IMPORT_SCOPE: dict[str, dict[str, str]] = {
+    "city": {
+        "own county, new": "created",
+        "own county, existing": "updated",
+        "city pool, new": "created",
+        "city pool, existing": "updated",
+        "other county, existing": "updated",
+        "own county row, phone of a city expert": "updated",  # the city may move an expert
+        "own county row, phone of another county's expert": "updated",
+    },
+    "own": {
+        "own county, new": "created",
+        "own county, existing": "updated",
+        "city pool, new": "refused",
+        "city pool, existing": "refused",
+        "other county, existing": "refused",
+        "own county row, phone of a city expert": "refused",
+        "own county row, phone of another county's expert": "refused",
+    },
+    "other": {
+        "own county, new": "refused",  # 敦煌市 is another county for 玉门市's coordinator
+        "own county, existing": "refused",
+        "city pool, new": "refused",
+        "city pool, existing": "refused",
+        "other county, existing": "updated",  # its own pool
+        "own county row, phone of a city expert": "refused",
+        "own county row, phone of another county's expert": "refused",
+    },
+}
+IMPORT_CASES = [(role, target) for role in IMPORT_SCOPE for target in IMPORT_TARGETS]
+
+
+@pytest.mark.parametrize(("role", "target"), IMPORT_CASES, ids=[f"{r}-{t}" for r, t in IMPORT_CASES])
+def test_import_write_scope(setting: tuple[Any, World, Path, Path], role: str, target: str) -> None:
+    from wenping_sched.experts.importer import ImportFailed, import_experts
+    from wenping_sched.extensions import db
+    from wenping_sched.models import Expert, User
+
+    app, world, template, work = setting
+    fresh(app, template, work)
+    pool, existing = IMPORT_TARGETS[target]
+    with app.app_context():
+        user = db.session.get(User, world.users[role])
+        stored = db.session.get(Expert, world.ids[existing]) if existing else None
+        before = (stored.name, stored.email, stored.pool.code) if stored else None
+        phone = stored.phone if stored else "13912340000"
+        outsider = stored.name if stored else ""
+        header = "姓名,专家库,工作单位,专业领域,手机,邮箱\r\n"
+        csv = header + f"导入者,{pool},导入单位,法律,{phone},taken@evil.example\r\n"
+        try:
+            result = import_experts(csv.encode("utf-8"), "experts.csv", user)
+        except ImportFailed as e:
+            outcome = "refused"
+            text = " ".join(f"{x.value} {x.message}" for x in e.errors)
+            # A row error never names an expert the caller may not maintain.
+            assert not outsider or outsider not in text, text
+        else:
+            outcome = "created" if result.created else "updated"
+        assert outcome == IMPORT_SCOPE[role][target], (role, target, outcome)
+        if outcome == "refused" and stored is not None:
+            db.session.expire_all()
+            again = db.session.get(Expert, stored.id)
+            assert again is not None and (again.name, again.email, again.pool.code) == before
+        db.session.remove()
+
+
+API_POOLS = {"own county": OWN, "city pool": "city", "other county": OTHER}
+API_SCOPE = {
+    "city": {"own county": 201, "city pool": 201, "other county": 201},
+    "own": {"own county": 201, "city pool": 403, "other county": 403},
+    "other": {"own county": 403, "city pool": 403, "other county": 201},
+}
+API_CASES = [(role, pool) for role in API_SCOPE for pool in API_POOLS]
+
+
+@pytest.mark.parametrize(("role", "pool"), API_CASES, ids=[f"{r}-{p}" for r, p in API_CASES])
+def test_api_create_write_scope(setting: tuple[Any, World, Path, Path], role: str, pool: str) -> None:
+    app, world, template, work = setting
+    fresh(app, template, work)
+    body = {"name": "新专家", "pool": API_POOLS[pool], "employer": "新单位", "sectors": ["法律"]}
+    headers = {"Authorization": f"Bearer {world.api_tokens[role]}"}
+    resp = _read(_client(app, world, role).post("/api/v1/experts", json=body, headers=headers))
+    assert resp.status_code == API_SCOPE[role][pool], resp.get_json()
