@@ -53,7 +53,7 @@ class Client:
     def send(self, kind: str, method: str, path: str, **kwargs: Any) -> tuple[int, float]:
         import requests
 
-        session = {"api": self.api, "page": self.http, "anon": requests}[kind]
+        session: Any = {"api": self.api, "page": self.http, "anon": requests}[kind]
         if kind == "page" and method == "POST":
             data = kwargs.setdefault("data", {})
             if isinstance(data, dict):
@@ -132,7 +132,7 @@ def _two_million_rows() -> bytes:
     return out.getvalue()
 
 
-def hand_made(ids: dict[str, int], window: list[str]) -> list[tuple[str, str, str, dict[str, Any]]]:
+def hand_made(ids: dict[str, Any], window: list[str]) -> list[tuple[str, str, str, dict[str, Any]]]:
     """(kind, method, path, requests kwargs) for every bad input the issue names, and siblings."""
     matter, panel, expert = ids["matter"], ids["panel"], ids["expert"]
     deep = "[" * 100_000 + "]" * 100_000
@@ -315,11 +315,11 @@ def _junk(rng: random.Random) -> Any:
 
 
 def random_bodies(
-    rng: random.Random, ids: dict[str, int], window: list[str], n: int
+    rng: random.Random, ids: dict[str, Any], window: list[str], n: int
 ) -> list[tuple[str, str, str, dict[str, Any]]]:
     """Junk in one field of a valid body, for every JSON endpoint in turn."""
     panel_body = {"size": 2, "window": window, "duration_minutes": 60}
-    endpoints = [
+    endpoints: list[tuple[str, str, dict[str, Any]]] = [
         (
             "POST",
             "/api/v1/experts",
@@ -350,7 +350,7 @@ def random_bodies(
     return out
 
 
-def bounded(ids: dict[str, int]) -> list[tuple[str, str, str, str, dict[str, Any]]]:
+def bounded(ids: dict[str, Any]) -> list[tuple[str, str, str, str, dict[str, Any]]]:
     """The largest requests the bounds allow: (what, kind, method, path, kwargs)."""
     first = _monday(3)
     quarter = _window(first, 91)
@@ -448,7 +448,7 @@ def main(argv: list[str] | None = None) -> int:
         from wenping_sched.demo import load_demo_activity
 
         load_demo_activity()
-        ids = {
+        ids: dict[str, Any] = {
             "matter": db.session.scalars(
                 select(Matter.id).where(Matter.county.is_(None)).order_by(Matter.id)
             ).first(),
