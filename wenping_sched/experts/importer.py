@@ -552,8 +552,7 @@ def _write(
     sectors = {s.name: s for s in db.session.scalars(select(Sector))}
     existing = _existing([row.phone for row in rows])
     source = printable(filename)[:128]
-    created: list[Expert] = []
-    changed: list[Expert] = []
+    written: list[tuple[Expert, dict[str, Any] | None]] = []
     for row in rows:
         expert = existing.get(row.phone)
         before = _snapshot(expert) if expert is not None else None
@@ -573,7 +572,11 @@ def _write(
             expert.interests = list(row.interests or [])
         if "email" in row.has:
             expert.email = row.email
-        db.session.flush()
+        written.append((expert, before))
+    db.session.flush()  # once for the whole file: every new expert has its id
+    created: list[Expert] = []
+    changed: list[Expert] = []
+    for expert, before in written:
         after = _snapshot(expert)
         if before is None:
             created.append(expert)
