@@ -150,7 +150,7 @@ def parse_day_list(text: str) -> ParsedList:
         out.errors.append(_("列表过长：一次最多 %(n)d 行", n=MAX_LINES))
         return out
     for number, raw in enumerate(lines, 1):
-        problem = text_problem(raw.rstrip("\r"))
+        problem = text_problem(raw.rstrip("\r"), multiline=True)  # a tab may separate the fields
         if problem:
             out.errors.append(_("第%(n)d行：%(p)s", n=number, p=problem))
             continue
