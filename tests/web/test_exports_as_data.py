@@ -2,6 +2,7 @@
 
 The values are written into the database directly, as data stored before the input rules (or by
 hand) would be: formulas (=, +, -, @), control characters, line breaks in one-line fields.
+(PostgreSQL itself refuses NUL in text, so the stored controls are the others.)
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def tainted(request, client, make_user, auth_headers, expert_factory, matter_fac
     stored = db.session.get(Matter, matter.id)
     assert stored is not None
     stored.title = FORMULAS[0] + "\r\n第二行\x1b[31m"
-    stored.responsible_department = FORMULAS[1] + "\x00"
+    stored.responsible_department = FORMULAS[1] + "\x08"
     stored.related_organisations = [FORMULAS[2], FORMULAS[3] + "\x0b"]
     stored.description = FORMULAS[4] + "\n说明\x1b"
     stored.notes = "=1+1\x07"
@@ -72,7 +73,7 @@ def tainted(request, client, make_user, auth_headers, expert_factory, matter_fac
         row = db.session.get(Expert, e.id)
         assert row is not None
         row.name = FORMULAS[i] + "\n换行\x1b"
-        row.employer = FORMULAS[(i + 1) % len(FORMULAS)] + "\x00"
+        row.employer = FORMULAS[(i + 1) % len(FORMULAS)] + "\x08"
     db.session.commit()
     if request.param == "before":
         confirmed = client.post(f"/api/v1/panels/{panel['id']}/confirm", headers=headers)
