@@ -279,6 +279,8 @@ def build_archive(matter: Matter) -> bytes:
             record=record,
             matter=matter,
             operator=operator.username if operator else None,
+            # A file in the archive, not a page: no policy to meet, and the same bytes every time.
+            style_nonce="archive",
         )
         files.append((f"draw-records/{record.id}.html", html.encode("utf-8")))
     files.append(("invitations.json", _dump(invitations_json(invitations, messages))))
