@@ -62,7 +62,11 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
         "SQLALCHEMY_ENGINE_OPTIONS",
         {"pool_pre_ping": not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite")},
     )
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    from . import security, validation
+
+    # Refuses over-deep JSON and NaN for every reader of a body, and never fails on a lone surrogate.
+    app.json = validation.JSONProvider(app)
+    app.json.ensure_ascii = False
     if app.config.get("PROXY_FIX"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -107,6 +111,8 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     )
 
     errors.init_app(app)
+    validation.init_app(app)
+    security.init_app(app)
     auth.init_app(app)
     views.init_app(app)
     api_docs.init_app(app)

@@ -157,9 +157,9 @@ def import_experts_command(file: str) -> None:
     try:
         result = import_experts(path.read_bytes(), path.name)
     except ImportFailed as e:
-        for line in format_errors(e.errors):
+        for line in format_errors(e.errors, e.more):
             click.echo(line, err=True)
-        _fail(f"导入失败：共 {len(e.errors)} 处错误，未导入任何专家。")
+        _fail(f"导入失败：共 {e.total} 处错误，未导入任何专家。")
     click.echo(f"导入完成：新增 {result.created} 名，更新 {result.updated} 名。")
 
 

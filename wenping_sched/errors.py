@@ -76,16 +76,28 @@ _FIXED = {
     "Field may not be null.": "不能为空值",
     "Unknown field.": "未知字段",
     "Not a valid string.": "应为字符串",
+    "Not a valid utf-8 string.": "应为 UTF-8 字符串",
     "Not a valid integer.": "应为整数",
     "Not a valid number.": "应为数字",
+    "Number too large.": "数值过大",
+    "Special numeric values (nan or infinity) are not permitted.": "不能是 NaN 或无穷大",
     "Not a valid boolean.": "应为布尔值（true/false）",
     "Not a valid list.": "应为列表",
+    "Not a valid tuple.": "应为列表",
     "Not a valid mapping type.": "应为对象",
     "Not a valid datetime.": "不是有效的日期时间（应为 ISO 8601，如 2026-03-02T08:30）",
     "Not a valid date.": "不是有效的日期（应为 YYYY-MM-DD）",
+    "Not a valid time.": "不是有效的时间（应为 HH:MM）",
+    "Not a valid period of time.": "不是有效的时长",
     "Not a valid email address.": "不是有效的电子邮件地址",
+    "Not a valid URL.": "不是有效的网址",
+    "Not a valid UUID.": "不是有效的 UUID",
     "Invalid input type.": "输入类型不正确",
+    "Invalid type.": "类型不正确",
+    "Invalid input.": "输入不正确",
+    "Invalid value.": "取值不正确",
     "Invalid JSON body.": "请求体不是有效的 JSON",
+    "String does not match expected pattern.": "格式不正确",
     "Shorter than minimum length 1.": "不能为空",
     "Length must be between 1 and 1.": "长度不正确",
 }
@@ -93,13 +105,21 @@ _PATTERNS = [
     (re.compile(r"Must be one of: (.*)\."), "必须是以下之一：{0}"),
     (re.compile(r"Must be greater than or equal to (\S+)\.?"), "必须大于或等于 {0}"),
     (re.compile(r"Must be less than or equal to (\S+)\.?"), "必须小于或等于 {0}"),
+    (re.compile(r"Must be greater than (\S+)\.?"), "必须大于 {0}"),
+    (re.compile(r"Must be less than (\S+)\.?"), "必须小于 {0}"),
     (
         re.compile(r"Must be greater than or equal to (\S+) and less than or equal to (\S+)\.?"),
         "必须在 {0} 与 {1} 之间",
     ),
     (re.compile(r"Longer than maximum length (\d+)\."), "长度不能超过 {0}"),
     (re.compile(r"Shorter than minimum length (\d+)\."), "长度不能少于 {0}"),
+    (re.compile(r"Length must be between (\d+) and (\d+)\."), "长度应在 {0} 到 {1} 之间"),
+    (re.compile(r"Length must be (\d+)\."), "长度应为 {0}"),
+    (re.compile(r"Not a valid (\w+)\."), "格式不正确"),
+    (re.compile(r".* cannot be formatted as .*"), "格式不正确"),
 ]
+# Whatever English is left (a library's message nobody listed): Chinese, never English.
+_ENGLISH = re.compile(r"[\x20-\x7e]*[A-Za-z]{3}[\x20-\x7e]*")
 
 
 def translate_message(message: str) -> str:
@@ -109,6 +129,8 @@ def translate_message(message: str) -> str:
         m = pattern.fullmatch(message)
         if m:
             return _(template).format(*m.groups())
+    if _ENGLISH.fullmatch(message):
+        return _("格式不正确")
     return message
 
 
@@ -133,7 +155,8 @@ def flatten_fields(messages: Any, prefix: str = "") -> dict[str, str]:
 
 
 def is_api_request() -> bool:
-    return request.path.startswith("/api/")
+    # A JSON body (the RSVP link takes one) is answered in JSON as well.
+    return request.path.startswith("/api/") or request.is_json
 
 
 def error_body(
@@ -142,31 +165,57 @@ def error_body(
     return {"error": {"code": code or CODES.get(status, "error"), "message": message, "fields": fields or {}}}
 
 
-def audit_denial(status: int) -> None:
-    """A refused request is on the record (等保: denials are audited)."""
-    if status != 403:
-        return
+def _caller() -> Any:
+    """The user behind the request (API token or page session), or None."""
     from flask_login import current_user
 
-    from . import audit
     from .auth.api import token_auth
-    from .extensions import db
     from .models import User
 
     user = token_auth.current_user if is_api_request() else None
     if not isinstance(user, User) and current_user and getattr(current_user, "is_authenticated", False):
         user = current_user._get_current_object()
+    return user if isinstance(user, User) else None
+
+
+def _audit_alone(action: str, target: str, **detail: Any) -> None:
+    """One audit entry in a transaction of its own (the request's own changes are rolled back)."""
+    from . import audit
+    from .extensions import db
+
     try:
         db.session.rollback()
-        audit.record(
-            "access.denied",
-            user if isinstance(user, User) else None,
-            target=f"{request.method} {request.path}"[:128],
-        )
+        audit.record(action, _caller(), target=target[:128], **detail)
         db.session.commit()
-    except Exception:  # the denial is answered even if the database is away
+    except Exception:  # the refusal is answered even if the database is away
         db.session.rollback()
-        log.exception("could not audit a denial")
+        log.exception("could not audit %s", action)
+
+
+def audit_denial(status: int) -> None:
+    """A refused request is on the record (等保: denials are audited)."""
+    if status != 403:
+        return
+    _audit_alone("access.denied", f"{request.method} {request.path}")
+
+
+class Refused(HTTPException):
+    """A request refused with a message (in Chinese) and the fields it names; any status."""
+
+    def __init__(self, status: int, message: str, fields: dict[str, Any] | None = None) -> None:
+        super().__init__(description=message)
+        self.code = status
+        self.message = message
+        self.fields = fields or {}
+
+
+def not_in_scope(target: str, message: str | None = None) -> NoReturn:
+    """404 for an object that exists outside the caller's scope: answered as if it did not exist
+    (nobody learns what another county keeps), and put on the record."""
+    _audit_alone("access.out_of_scope", target, path=f"{request.method} {request.path}"[:128])
+    if is_api_request():
+        api_abort(404, message)
+    raise Refused(404, message or default_message(404))
 
 
 def init_app(app: APIFlask) -> None:
@@ -197,13 +246,22 @@ def init_app(app: APIFlask) -> None:
     def http_error(e: HTTPException) -> Any:
         status = e.code or 500
         audit_denial(status)
+        if status == 503:
+            # A bounded wait ran out (LockTimeout): end the transaction now, which frees its locks.
+            from .extensions import db
+
+            try:
+                db.session.rollback()
+            except Exception:  # the database itself is away; the teardown resets the session
+                log.debug("rollback before a 503 failed", exc_info=True)
+        own = getattr(e, "message", None)  # Refused, LockTimeout: a message of our own, in Chinese
         if is_api_request():
-            fields: dict[str, Any] = {}
+            fields: dict[str, Any] = dict(getattr(e, "fields", None) or {})
             data = getattr(e, "data", None)  # webargs puts its messages here (e.g. invalid JSON)
             if isinstance(data, dict) and "messages" in data:
                 fields = flatten_fields(data["messages"])
-            message = default_message(status)
-            if fields:
+            message = own or default_message(status)
+            if fields and not own:
                 message = message + "：" + "；".join(fields.values())
             resp = app.json.response(error_body(status, message, None, fields))
             resp.status_code = status
@@ -212,7 +270,7 @@ def init_app(app: APIFlask) -> None:
                     resp.headers[key] = value
             return resp
         return Response(
-            render_template("errors/error.html", status=status, message=default_message(status)),
+            render_template("errors/error.html", status=status, message=own or default_message(status)),
             status=status,
             mimetype="text/html",
         )

@@ -9,6 +9,7 @@ from apiflask import fields
 from marshmallow import ValidationError
 
 from .timeutil import iso_local, parse_local
+from .validation import year_problem
 
 
 class LocalDateTime(fields.Field):
@@ -28,9 +29,13 @@ class LocalDateTime(fields.Field):
         if not isinstance(value, str):
             raise ValidationError("不是有效的日期时间（应为 ISO 8601，如 2026-03-02T08:30）")
         try:
-            return parse_local(value)
-        except ValueError as e:
+            parsed = parse_local(value)
+        except (ValueError, OverflowError) as e:
             raise ValidationError("不是有效的日期时间（应为 ISO 8601，如 2026-03-02T08:30）") from e
+        problem = year_problem(parsed)
+        if problem:
+            raise ValidationError(problem)
+        return parsed
 
 
 def validate_interval(value: list[datetime]) -> None:

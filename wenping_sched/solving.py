@@ -37,6 +37,7 @@ from .experts.queries import loads
 from .extensions import db
 from .models import CalendarDay, Expert, ExpertBusy, Panel, PanelMember, Pool
 from .timeutil import local_tz
+from .validation import MAX_LOAD
 
 PANEL_TIME_LIMIT = 5.0
 
@@ -185,10 +186,12 @@ def build_panels_instance(
             "senior": e.senior,
             "interests": list(e.interests or []),
             "busy": [[_local_iso(s), _local_iso(t)] for s, t in sorted(busy)],
-            "load": (e.prior_load or 0) + year_loads[e.id],
+            # Bounded as the forms and the API bound them: a value stored before the bounds (or by
+            # hand) must not overflow the solver's integers under the draw lock.
+            "load": min((e.prior_load or 0) + year_loads[e.id], 10 * MAX_LOAD),
         }
         if e.max_load is not None:
-            row["max_load"] = e.max_load
+            row["max_load"] = max(0, min(e.max_load, MAX_LOAD))
         expert_rows.append(row)
     known = set(ids)
     panels = []

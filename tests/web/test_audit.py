@@ -39,7 +39,7 @@ def test_five_failures_lock_the_account(client, make_user):
     for _ in range(5):
         client.post("/api/v1/auth/token", json={"username": user.username, "password": "wrong-0000"})
     resp = client.post("/api/v1/auth/token", json={"username": user.username, "password": "test-pass-2026"})
-    assert resp.status_code == 401 and "锁定" in resp.get_json()["error"]["message"]
+    assert resp.status_code == 429 and "尝试次数过多" in resp.get_json()["error"]["message"]
 
 
 def test_denials_are_audited(client, make_user, auth_headers, expert_factory):

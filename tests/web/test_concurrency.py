@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from solver.instance import parse_panel_solution, parse_panels
 from solver.validate import validate_panels
+from tests.web.dates import clear_monday, window
 
 DRAWS = 20
-ONE_MORNING = ["2026-03-02T08:30", "2026-03-02T12:00"]
+ONE_MORNING = window(clear_monday(weeks_ahead=2, weeks=1), 0, 0, end="12:00")
 
 
 def test_concurrent_draws_never_double_book(app, make_user, auth_headers, expert_factory, matter_factory):

@@ -201,7 +201,31 @@ def test_an_import_is_audited(app):
     entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "experts.import"))
     assert entry is not None
     assert entry.target == "专家.csv"
-    assert entry.detail["created"] == 3 and entry.detail["updated"] == 0
+    ids = sorted(db.session.scalars(select(Expert.id)))
+    assert sorted(entry.detail["created"]) == ids and entry.detail["updated"] == []
+    # Which experts, field by field: each created one has its own entry with what was written.
+    created = {
+        e.target: e.detail
+        for e in db.session.scalars(select(AuditLog).where(AuditLog.action == "expert.create"))
+    }
+    assert set(created) == {f"expert:{i}" for i in ids}
+    zhang = db.session.scalar(select(Expert).where(Expert.name == "张明"))
+    assert zhang is not None
+    assert created[f"expert:{zhang.id}"]["fields"]["email"] == "zm@example.cn"
+    assert created[f"expert:{zhang.id}"]["source"] == "专家.csv"
+
+    # A second import changes one field of one expert: only that is recorded, before and after.
+    changed = [list(ROWS[0]), *ROWS[1:]]
+    changed[0][2] = "西北师范大学"
+    import_experts(_csv(changed).encode("utf-8"), "专家.csv")
+    updates = list(db.session.scalars(select(AuditLog).where(AuditLog.action == "expert.update")))
+    assert [(u.target, u.detail["changes"]) for u in updates] == [
+        (f"expert:{zhang.id}", {"employer": ["兰州大学", "西北师范大学"]})
+    ]
+    summary = db.session.scalars(
+        select(AuditLog).where(AuditLog.action == "experts.import").order_by(AuditLog.id.desc())
+    ).first()
+    assert summary is not None and summary.detail["updated"] == [zhang.id] and summary.detail["created"] == []
 
 
 def test_a_county_coordinator_imports_into_the_own_county_only(app, make_user):

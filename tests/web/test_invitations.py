@@ -6,6 +6,8 @@ package and icalendar, as a mail client would read it.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
 import smtplib
 from collections import Counter
@@ -16,7 +18,7 @@ from typing import Any
 import pytest
 from icalendar import Calendar
 
-from wenping_sched.timeutil import local_now
+from tests.web.dates import clear_monday, window
 
 from .smtp_helpers import Received, SMTPServer
 
@@ -25,10 +27,9 @@ BASE_URL = "https://wenping.example.gov.cn"
 
 
 def future_window(weeks_ahead: int = 3, days: int = 5) -> list[str]:
-    """A Monday-to-Friday window a few weeks from now: tokens expire after the meeting."""
-    today = local_now().date()
-    monday = today + timedelta(days=7 * weeks_ahead - today.weekday())
-    return [f"{monday.isoformat()}T08:30", f"{(monday + timedelta(days=days - 1)).isoformat()}T18:00"]
+    """A Monday-to-Friday window a few weeks from now, in a week without a public holday:
+    tokens expire after the meeting."""
+    return window(clear_monday(weeks_ahead=weeks_ahead, weeks=1 + (days - 1) // 7), 0, days - 1)
 
 
 @pytest.fixture
@@ -574,12 +575,23 @@ def test_without_a_mail_server_the_outbox_page_shows_what_would_have_been_sent(
     assert "WENPING_" not in html  # no configuration variable names shown to coordinators
     for row in db.session.query(OutboxMessage):
         assert row.to in html and row.subject.replace("（", "（") in html
-    assert "您好" in html and "/rsvp/" in html  # the text body as the expert would read it
+    assert "您好" in html  # the text body as the expert reads it,
+    # but not the expert's personal links: an answer through one would be recorded as the expert's.
+    i = html.find("/rsvp/")
+    assert i < 0, html[i - 300 : i + 100]
+    assert not re.search(r"/calendar/[\w.-]+\.ics", html) and "仅本人可用" in html
+    assert "/rsvp/" in text_part_of(db.session.query(OutboxMessage).first().raw)  # the mail itself has it
 
     county = make_user(scope="玉门市")
     client.post("/logout")
     login(county)
     assert "酒泉东站" not in client.get("/outbox").get_data(as_text=True)
+
+
+def text_part_of(raw: bytes) -> str:
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    part = message.get_body(preferencelist=("plain",))
+    return str(part.get_content()) if part is not None else ""
 
 
 def test_outbox_page_is_for_coordinators(client, make_user, login, expert_factory):

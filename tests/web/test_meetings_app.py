@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -28,8 +28,12 @@ from wenping_sched.models import (
 )
 from wenping_sched.timeutil import parse_local
 
+from .dates import at, clear_monday, window
+
 REQUIRED = [code for code, _ in JOINT_MEETING_DEPARTMENTS]
-WINDOW = ["2026-03-02T08:30", "2026-03-13T18:00"]  # two working weeks
+MONDAY = clear_monday(weeks_ahead=2, weeks=2)
+WINDOW = window(MONDAY, 0, 11)  # two working weeks, in the future
+NEXT_YEAR = MONDAY.year + 1
 
 
 def add_contacts(per_department: int = 2) -> dict[str, list[Contact]]:
@@ -130,7 +134,7 @@ def test_department_always_busy_is_named(client: Any, city: dict[str, str]) -> N
     contacts = add_contacts(2)
     add_room()
     for c in contacts["信访局"]:
-        busy(c, "2026-03-01T00:00", "2026-03-14T00:00")
+        busy(c, at(MONDAY - timedelta(days=1), "00:00"), at(MONDAY + timedelta(days=12), "00:00"))
     resp = client.post("/api/v1/joint-meetings", json=body(), headers=city)
     assert resp.status_code == 422
     error = resp.get_json()["error"]
@@ -152,7 +156,7 @@ def test_two_meetings_competing_for_the_same_people_do_not_overlap(client: Any, 
     add_contacts(1)  # one person per department: both meetings need every one of them
     add_room("第一会议室")
     add_room("第二会议室")
-    window = ["2026-03-02T08:30", "2026-03-02T12:00"]
+    window = [at(MONDAY), at(MONDAY, "12:00")]
     first = client.post("/api/v1/joint-meetings", json=body(window=window, duration_minutes=90), headers=city)
     second = client.post(
         "/api/v1/joint-meetings",
@@ -218,7 +222,7 @@ def test_new_meeting_page_shows_time_alternatives_and_heat_map(
     contacts = add_contacts(2)
     add_room()
     for c in contacts["教育局"]:
-        busy(c, "2026-03-02T08:00", "2026-03-02T12:00")
+        busy(c, at(MONDAY, "08:00"), at(MONDAY, "12:00"))
     login(make_user())
     form = client.get("/joint-meetings/new")
     html = form.get_data(as_text=True)
@@ -233,14 +237,15 @@ def test_new_meeting_page_shows_time_alternatives_and_heat_map(
     meeting = db.session.scalar(select(JointMeeting))
     assert meeting is not None and meeting.status == "proposed"
     assert_valid(meeting.id)
-    assert "选定时间" in html and "3月2日" in html and "14:30" in html  # the morning is taken by 教育局
+    day = f"{MONDAY.month}月{MONDAY.day}日"
+    assert "选定时间" in html and day in html and "14:30" in html  # the morning is taken by 教育局
     assert html.count('class="alternative"') == 3
     assert "备选3" in html
     assert '<table class="heat">' in html
     assert "图例" in html and "全部必到部门可到" in html
     assert re.search(r'class="heat-3[^"]*" title="不能到会：市教育局"', html)  # 12 of 13 that morning
     assert "12/13" in html and "13/13" in html
-    assert "周末" in html  # 7–8 March
+    assert "周末" in html  # the Saturday and Sunday of the first week
     # The heat map is on the meeting's own page as well.
     again = client.get(f"/joint-meetings/{meeting.id}").get_data(as_text=True)
     assert '<table class="heat">' in again and "不能到会：市教育局" in again
@@ -305,11 +310,13 @@ def test_quarterly_meetings_in_one_step(
     add_room()
     login(make_user())
     resp = client.post(
-        "/joint-meetings/quarterly", data={"year": "2026", "duration_minutes": "120"}, follow_redirects=True
+        "/joint-meetings/quarterly",
+        data={"year": str(NEXT_YEAR), "duration_minutes": "120"},
+        follow_redirects=True,
     )
     assert resp.status_code == 200
     meetings = list(db.session.scalars(select(JointMeeting).order_by(JointMeeting.start)))
-    assert [m.title for m in meetings] == [f"2026年第{q}季度稳评联席会议" for q in "一二三四"]
+    assert [m.title for m in meetings] == [f"{NEXT_YEAR}年第{q}季度稳评联席会议" for q in "一二三四"]
     for q, m in enumerate(meetings, 1):
         assert m.kind == "quarterly"
         assert m.start is not None and m.start.astimezone(parse_local(WINDOW[0]).tzinfo).month == 3 * q
@@ -317,7 +324,9 @@ def test_quarterly_meetings_in_one_step(
         assert_valid(m.id)
     # Not twice.
     again = client.post(
-        "/joint-meetings/quarterly", data={"year": "2026", "duration_minutes": "120"}, follow_redirects=True
+        "/joint-meetings/quarterly",
+        data={"year": str(NEXT_YEAR), "duration_minutes": "120"},
+        follow_redirects=True,
     )
     assert "未重复创建" in again.get_data(as_text=True)
     assert len(list(db.session.scalars(select(JointMeeting)))) == 4
@@ -361,8 +370,8 @@ def test_department_busy_time_form(
         f"/joint-meetings/departments/{department.id}/busy",
         data={
             "contact_id": str(target.id),
-            "start": "2026-03-02T08:00",
-            "end": "2026-03-06T18:00",
+            "start": at(MONDAY, "08:00"),
+            "end": at(MONDAY + timedelta(days=4), "18:00"),
             "reason": "出差",
         },
         follow_redirects=True,
@@ -374,7 +383,11 @@ def test_department_busy_time_form(
     # An end before the start is refused.
     bad = client.post(
         f"/joint-meetings/departments/{department.id}/busy",
-        data={"contact_id": str(target.id), "start": "2026-03-06T08:00", "end": "2026-03-02T18:00"},
+        data={
+            "contact_id": str(target.id),
+            "start": at(MONDAY + timedelta(days=4), "08:00"),
+            "end": at(MONDAY, "18:00"),
+        },
     )
     assert "结束时间必须晚于开始时间" in bad.get_data(as_text=True)
     # The solver keeps 发改委联络人1 out of that week.
@@ -384,8 +397,8 @@ def test_department_busy_time_form(
             "title": "会",
             "kind": "adhoc",
             "required": REQUIRED,
-            "window_start": "2026-03-02T08:30",
-            "window_end": "2026-03-06T18:00",
+            "window_start": at(MONDAY),
+            "window_end": at(MONDAY + timedelta(days=4), "18:00"),
             "duration_minutes": "120",
         },
     )
@@ -506,7 +519,7 @@ def test_call_an_analysis_meeting_from_the_matters_page(
 
     listed = client.get(f"/matters/{matter.id}").get_data(as_text=True)
     assert f'href="/joint-meetings/{meeting.id}">征地矛盾分析研判</a>' in listed
-    assert "待确认" in listed and "3月" in listed
+    assert "待确认" in listed and f"{MONDAY.month}月" in listed
     assert "征地矛盾分析研判" not in client.get(f"/matters/{other.id}").get_data(as_text=True)
 
     # A matter the page does not offer is refused by the form.

@@ -270,7 +270,7 @@ def test_edit_form_errors_are_in_chinese(client: Any, city: Any, expert_factory:
         "至少选择一个专业领域",
         "不是有效的电话号码",
         "不是有效的电子邮箱地址",
-        "不能为负数",
+        "应在 0 到 1000 之间",
     ):
         assert message in html, message
 

@@ -11,9 +11,12 @@ import pytest
 from solver.instance import parse_panel_solution, parse_panels
 from solver.validate import validate_panels
 
+from .dates import clear_monday, offset, window
+
 TZ = ZoneInfo("Asia/Shanghai")
-# Monday 2 to Friday 13 March 2026: ordinary workdays.
-WINDOW = ["2026-03-02T08:30", "2026-03-13T18:00"]
+# Two ordinary working weeks in the future (a draw for a time that has passed is refused).
+MONDAY = clear_monday(weeks_ahead=2, weeks=3)
+WINDOW = window(MONDAY, 0, 11)
 
 
 def _validated(record: Any) -> None:
@@ -111,7 +114,7 @@ def test_bad_panel_requests_name_the_field(client, make_user, auth_headers, coun
     cases = [
         ({**base, "seats": {"法律": 4}}, "seats"),
         ({**base, "seats": {"占星": 1}}, "seats"),
-        ({**base, "window": ["2026-03-13T18:00", "2026-03-02T08:30"]}, "window"),
+        ({**base, "window": [WINDOW[1], WINDOW[0]]}, "window"),
         ({**base, "size": 0}, "size"),
         ({**base, "min_senior": 9}, "min_senior"),
     ]
@@ -152,17 +155,17 @@ def test_confirm_redraw_reschedule_cancel(client, make_user, auth_headers, count
 
     moved = client.post(
         f"/api/v1/panels/{panel['id']}/reschedule",
-        json={"window": ["2026-03-16T08:30", "2026-03-20T18:00"]},
+        json={"window": window(MONDAY, 14, 18)},
         headers=headers,
     )
     assert moved.status_code == 200, moved.get_json()
-    assert moved.get_json()["start"].startswith("2026-03-16")
+    assert moved.get_json()["start"].startswith(window(MONDAY, 14, 18)[0][:10])
     assert db.session.get(Panel, panel["id"]).sequence == 1
 
-    # National Day 2026: 1-7 October hold no workday.
+    # A weekend holds no workday.
     none = client.post(
         f"/api/v1/panels/{panel['id']}/reschedule",
-        json={"window": ["2026-10-01T08:30", "2026-10-07T18:00"]},
+        json={"window": window(MONDAY, 5, 6)},
         headers=headers,
     )
     assert none.status_code == 422 and "no_workday" in [
@@ -183,7 +186,7 @@ def test_an_expert_on_a_panel_is_busy_for_the_next(
     first = matter_factory(title="甲事项")
     second = matter_factory(title="乙事项")
     headers = auth_headers(make_user())
-    one_slot = ["2026-03-02T08:30", "2026-03-02T12:00"]
+    one_slot = window(MONDAY, 0, 0, end="12:00")
     body = {"size": 1, "seats": {"法律": 1}, "window": one_slot, "duration_minutes": 180}
     assert client.post(f"/api/v1/matters/{first.id}/panels", json=body, headers=headers).status_code == 201
     resp = client.post(f"/api/v1/matters/{second.id}/panels", json=body, headers=headers)
@@ -219,7 +222,7 @@ def test_a_panel_in_a_room_avoids_the_rooms_other_bookings(
     for _ in range(4):
         expert_factory(pool="city", sectors=("法律",), senior=True)
     headers = auth_headers(make_user())
-    two_mornings = ["2026-03-02T08:30", "2026-03-03T12:00"]
+    two_mornings = window(MONDAY, 0, 1, end="12:00")
     body = {
         "size": 2,
         "min_senior": 1,
@@ -233,15 +236,15 @@ def test_a_panel_in_a_room_avoids_the_rooms_other_bookings(
     second = client.post(
         f"/api/v1/matters/{matter_factory().id}/panels", json=body, headers=headers
     ).get_json()
-    assert first["start"] == "2026-03-02T08:30:00+08:00"
+    assert first["start"] == offset(MONDAY, "08:30")
     # Two of the four experts are still free that morning, but the room is not.
-    assert second["start"] == "2026-03-02T14:30:00+08:00"
+    assert second["start"] == offset(MONDAY, "14:30")
     # Another place: that morning is fine (two experts are free then). The lottery draws among
     # every set of the window and the drawn set meets at its own earliest start, so the window
     # is that morning alone: only the room could stop it.
     elsewhere = client.post(
         f"/api/v1/matters/{matter_factory().id}/panels",
-        json={**body, "location": "敦煌市政府", "window": ["2026-03-02T08:30", "2026-03-02T12:00"]},
+        json={**body, "location": "敦煌市政府", "window": window(MONDAY, 0, 0, end="12:00")},
         headers=headers,
     ).get_json()
-    assert elsewhere["start"] == "2026-03-02T08:30:00+08:00"
+    assert elsewhere["start"] == offset(MONDAY, "08:30")

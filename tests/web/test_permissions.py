@@ -28,6 +28,8 @@ from typing import Any
 
 import pytest
 
+from .dates import clear_monday, window
+
 ROLES = ("anon", "city", "own", "other", "expert", "dept")
 OWN, OTHER = "敦煌市", "玉门市"
 PASSWORD = "perm-pass-2026"
@@ -40,31 +42,28 @@ class World:
     ids: dict[str, Any] = field(default_factory=dict)
     users: dict[str, int] = field(default_factory=dict)
     api_tokens: dict[str, str] = field(default_factory=dict)
+    # The token of each caller's server-side login session (what the session cookie carries).
+    sessions: dict[str, str] = field(default_factory=dict)
     # Phone numbers and e-mail addresses of experts and contacts other than the expert's own.
     secrets: list[str] = field(default_factory=list)
 
 
 def _window(days: int) -> list[str]:
-    from wenping_sched.timeutil import local_now
-
-    start = (local_now() + timedelta(days=days)).replace(hour=8, minute=30, second=0, microsecond=0)
-    while start.weekday() != 0:
-        start += timedelta(days=1)
-    end = (start + timedelta(days=11)).replace(hour=18, minute=0)
-    return [start.strftime("%Y-%m-%dT%H:%M"), end.strftime("%Y-%m-%dT%H:%M")]
+    # Two working weeks without a public holiday, about ``days`` from now.
+    return window(clear_monday(weeks_ahead=days // 7, weeks=2), 0, 11)
 
 
 def _build(world: World) -> None:
     """The shared database: the demo city, users of every kind, a panel, a meeting, a plan."""
     from sqlalchemy import select
 
-    from wenping_sched.auth.operations import create_user, issue_token
+    from wenping_sched.auth.operations import create_user, issue_token, open_session
     from wenping_sched.calendar_admin import operations as calendar_ops
     from wenping_sched.demo import load_demo_data
     from wenping_sched.extensions import db
     from wenping_sched.invitations import rsvp
     from wenping_sched.meetings import operations as meeting_ops
-    from wenping_sched.models import Contact, ContactBusy, Department, Expert, Matter, Room
+    from wenping_sched.models import Contact, ContactBusy, Department, Expert, Matter, Room, User
     from wenping_sched.models.outbox import Invitation
     from wenping_sched.panels import operations as panel_ops
     from wenping_sched.panels.operations import parse_window
@@ -196,6 +195,8 @@ def _build(world: World) -> None:
         rsvp=rsvp.rsvp_token(expert_invitation),
         feed=rsvp.feed_token("expert", member.id),
         dept_invitation=dept_invitation.id,
+        contact=contact_ids[0],
+        other_county_expert=_first_expert(OTHER),
         window=_window(42),
         leave=leave.id,
         county_leave=county_leave.id,
@@ -207,6 +208,8 @@ def _build(world: World) -> None:
     for name, user in {"city": city, "own": own, "other": other, "expert": expert, "dept": dept}.items():
         world.users[name] = user.id
         world.api_tokens[name] = issue_token(user)
+    for name in world.users:
+        world.sessions[name] = open_session(db.session.get(User, world.users[name]))
     for e in db.session.scalars(select(Expert).where(Expert.id != member.id)):
         world.secrets += [s for s in (e.phone, e.email) if s]
     for c in db.session.scalars(select(Contact)):
@@ -327,6 +330,13 @@ TABLE: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "portal.add_busy": ("POST", "/me/busy", {}, PORTAL(422, 422)),
     "portal.remove_busy": ("POST", "/me/busy/{expert_busy}/delete", None, PORTAL(302, 404)),
     "portal.interests": ("GET", "/me/interests", None, PORTAL(200, 403)),
+    # A calendar-feed link is reissued by its owner (a department for its own contacts) ...
+    "portal.reissue_feed": (
+        "POST",
+        "/me/calendar/reissue",
+        lambda w: {"contact_id": str(w["contact"])},
+        PORTAL(302, 302),
+    ),
     "portal.answer_meeting": (
         "POST",
         "/me/meetings/{dept_invitation}/answer",
@@ -338,6 +348,8 @@ TABLE: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "experts.detail": ("GET", "/experts/{county_expert}", None, P(200, 200, 404)),
     "experts.edit": ("GET", "/experts/{county_expert}/edit", None, P(200, 200, 404)),
     "experts.retire": ("POST", "/experts/{county_expert}/retire", None, P(302, 302, 404)),
+    # ... or by a coordinator who maintains the expert's pool, or the city for departments' contacts.
+    "experts.reissue_feed": ("POST", "/experts/{county_expert}/calendar-feed", None, P(302, 302, 404)),
     "experts.new": ("GET", "/experts/new", None, P(200, 200, 200)),
     "experts.export_pools": ("GET", "/pools/export.xlsx", None, P(200, 200, 200)),
     # A coordinator keeping the pool enters busy times for the expert, and reinstates (409: not retired).
@@ -456,6 +468,12 @@ TABLE: dict[str, tuple[str, str, Any, dict[str, int]]] = {
     "meetings.department": ("GET", "/joint-meetings/departments/{department}", None, P(200, 403, 403)),
     "meetings.add_busy": ("POST", "/joint-meetings/departments/{department}/busy", {}, P(200, 403, 403)),
     "meetings.remove_busy": ("POST", "/joint-meetings/busy/{contact_busy}/delete", None, P(302, 403, 403)),
+    "meetings.reissue_feed": (
+        "POST",
+        "/joint-meetings/contacts/{contact}/calendar-feed",
+        None,
+        P(302, 403, 403),
+    ),
     "meetings.add_contact": (
         "POST",
         "/joint-meetings/departments/{department}/contacts",
@@ -563,6 +581,7 @@ def _client(app: Any, world: World, role: str) -> Any:
     if role != "anon":
         with client.session_transaction() as session:
             session["_user_id"] = str(world.users[role])
+            session["_sid"] = world.sessions[role]
             session["_fresh"] = True
     return client
 
@@ -688,3 +707,102 @@ def test_a_room_does_not_name_another_countys_matter(setting: tuple[Any, World, 
     assert world.ids["matter_title"] in _get(setting, "city", "/rooms/{room}").get_data(as_text=True)
     page = _get(setting, "other", "/rooms/{room}").get_data(as_text=True)
     assert world.ids["matter_title"] not in page and "其他县区的评审组" in page
+
+
+# --- write scope: what an import (and POST /api/v1/experts) may create or change ---------------
+
+# The importer matches rows to stored experts by phone. A row may create an expert in a pool the
+# caller maintains, or change one stored there; a phone that belongs to an expert anywhere else is
+# a row error naming nobody. (target → outcome per coordinator: created, updated or refused.)
+IMPORT_TARGETS = {
+    "own county, new": ("敦煌市", None),
+    "own county, existing": ("敦煌市", "county_expert"),
+    "city pool, new": ("市级", None),
+    "city pool, existing": ("市级", "city_expert"),
+    "other county, existing": ("玉门市", "other_county_expert"),
+    "own county row, phone of a city expert": ("敦煌市", "city_expert"),
+    "own county row, phone of another county's expert": ("敦煌市", "other_county_expert"),
+}
+IMPORT_SCOPE: dict[str, dict[str, str]] = {
+    "city": {
+        "own county, new": "created",
+        "own county, existing": "updated",
+        "city pool, new": "created",
+        "city pool, existing": "updated",
+        "other county, existing": "updated",
+        "own county row, phone of a city expert": "updated",  # the city may move an expert
+        "own county row, phone of another county's expert": "updated",
+    },
+    "own": {
+        "own county, new": "created",
+        "own county, existing": "updated",
+        "city pool, new": "refused",
+        "city pool, existing": "refused",
+        "other county, existing": "refused",
+        "own county row, phone of a city expert": "refused",
+        "own county row, phone of another county's expert": "refused",
+    },
+    "other": {
+        "own county, new": "refused",  # 敦煌市 is another county for 玉门市's coordinator
+        "own county, existing": "refused",
+        "city pool, new": "refused",
+        "city pool, existing": "refused",
+        "other county, existing": "updated",  # its own pool
+        "own county row, phone of a city expert": "refused",
+        "own county row, phone of another county's expert": "refused",
+    },
+}
+IMPORT_CASES = [(role, target) for role in IMPORT_SCOPE for target in IMPORT_TARGETS]
+
+
+@pytest.mark.parametrize(("role", "target"), IMPORT_CASES, ids=[f"{r}-{t}" for r, t in IMPORT_CASES])
+def test_import_write_scope(setting: tuple[Any, World, Path, Path], role: str, target: str) -> None:
+    from wenping_sched.experts.importer import ImportFailed, import_experts
+    from wenping_sched.extensions import db
+    from wenping_sched.models import Expert, User
+
+    app, world, template, work = setting
+    fresh(app, template, work)
+    pool, existing = IMPORT_TARGETS[target]
+    with app.app_context():
+        user = db.session.get(User, world.users[role])
+        stored = db.session.get(Expert, world.ids[existing]) if existing else None
+        before = (stored.name, stored.email, stored.pool.code) if stored else None
+        phone = stored.phone if stored else "13912340000"
+        outsider = stored.name if stored else ""
+        header = "姓名,专家库,工作单位,专业领域,手机,邮箱\r\n"
+        csv = header + f"导入者,{pool},导入单位,法律,{phone},taken@evil.example\r\n"
+        try:
+            result = import_experts(csv.encode("utf-8"), "experts.csv", user)
+        except ImportFailed as e:
+            outcome = "refused"
+            text = " ".join(f"{x.value} {x.message}" for x in e.errors)
+            # A row error never names an expert the caller may not maintain.
+            assert not outsider or outsider not in text, text
+        else:
+            outcome = "created" if result.created else "updated"
+        assert outcome == IMPORT_SCOPE[role][target], (role, target, outcome)
+        if outcome == "refused" and stored is not None:
+            db.session.expire_all()
+            again = db.session.get(Expert, stored.id)
+            assert again is not None and (again.name, again.email, again.pool.code) == before
+        db.session.remove()
+
+
+API_POOLS = {"own county": OWN, "city pool": "city", "other county": OTHER}
+API_SCOPE = {
+    "city": {"own county": 201, "city pool": 201, "other county": 201},
+    "own": {"own county": 201, "city pool": 403, "other county": 403},
+    "other": {"own county": 403, "city pool": 403, "other county": 201},
+}
+API_CASES = [(role, pool) for role in API_SCOPE for pool in API_POOLS]
+
+
+@pytest.mark.parametrize(("role", "pool"), API_CASES, ids=[f"{r}-{p}" for r, p in API_CASES])
+def test_api_create_write_scope(setting: tuple[Any, World, Path, Path], role: str, pool: str) -> None:
+    app, world, template, work = setting
+    fresh(app, template, work)
+    body = {"name": "新专家", "pool": API_POOLS[pool], "employer": "新单位", "sectors": ["法律"]}
+    headers = {"Authorization": f"Bearer {world.api_tokens[role]}"}
+    resp = _read(_client(app, world, role).post("/api/v1/experts", json=body, headers=headers))
+    assert resp.status_code == API_SCOPE[role][pool], resp.get_json()

@@ -11,8 +11,12 @@ import pytest
 from solver.instance import parse_panel_solution, parse_panels
 from solver.validate import validate_panels
 
-# Two working weeks of March 2026 for the first matters; one morning for the scarce one.
-WINDOW = ["2026-03-02T08:30", "2026-03-13T18:00"]
+from .dates import clear_monday, window
+
+# Two ordinary working weeks in the future for the first matters; one morning for the scarce one.
+MONDAY = clear_monday(weeks_ahead=2, weeks=2)
+WINDOW = window(MONDAY, 0, 11)
+SHEET_WINDOW = ",".join(w.replace("T", " ") for w in WINDOW)
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
@@ -202,8 +206,8 @@ def test_plan_from_a_spreadsheet_on_the_page(app, client, make_user, login, worl
     m = world
     rows = (
         "事项编号,人数,席位,高级职称人数,窗口开始,窗口结束,时长\n"
-        f"{m[0].id},3,法律:1;信访:1,1,2026-03-02 08:30,2026-03-13 18:00,180\n"
-        f"{m[3].id},2,社会稳定:2,1,2026-03-02 08:30,2026-03-13 18:00,120\n"
+        f"{m[0].id},3,法律:1;信访:1,1,{SHEET_WINDOW},180\n"
+        f"{m[3].id},2,社会稳定:2,1,{SHEET_WINDOW},120\n"
     )
     resp = client.post("/plans", data={"title": "2026年计划", "rows": rows})
     assert resp.status_code == 302, resp.get_data(as_text=True)
@@ -214,7 +218,7 @@ def test_plan_from_a_spreadsheet_on_the_page(app, client, make_user, login, worl
     page = client.get(f"/plans/{plan.id}").get_data(as_text=True)
     assert "敦煌事项0" in page and "市级事项" in page
 
-    bad = rows + f"{m[1].id},三,法律:1,0,2026-03-02 08:30,2026-03-13 18:00,120\n"
+    bad = rows + f"{m[1].id},三,法律:1,0,{SHEET_WINDOW},120\n"
     resp = client.post("/plans", data={"rows": bad})
     assert resp.status_code == 422 and "第 4 行" in resp.get_data(as_text=True)
 

@@ -15,8 +15,10 @@ import pytest
 from solver.instance import parse_panel_solution, parse_panels
 from solver.validate import validate_panels
 
+from .dates import clear_monday, window
+
 TZ = ZoneInfo("Asia/Shanghai")
-WINDOW = ["2026-03-02T08:30", "2026-03-13T18:00"]  # ordinary workdays
+WINDOW = window(clear_monday(weeks_ahead=2, weeks=2), 0, 11)  # ordinary workdays, in the future
 BODY = {
     "size": 3,
     "seats": {"法律": 1},
@@ -58,6 +60,20 @@ def drawn(client, make_user, auth_headers, expert_factory, matter_factory):
     db.session.get(Panel, panel["id"]).created_at = march
     db.session.commit()
     return matter, panel, city
+
+
+def _met_in_march(panel: dict[str, Any]) -> None:
+    """Date the panel's meeting back to March 2026 (a draw itself must be for the future): the
+    experts' loads in the statistics of that period count it."""
+    from wenping_sched.extensions import db
+    from wenping_sched.models import Panel
+
+    stored = db.session.get(Panel, panel["id"])
+    assert stored is not None and stored.start is not None and stored.end is not None
+    length = stored.end - stored.start
+    stored.start = datetime(2026, 3, 2, 8, 30, tzinfo=TZ)
+    stored.end = stored.start + length
+    db.session.commit()
 
 
 def test_filing_page_shows_the_matter_and_the_drawn_experts(client, login, drawn):
@@ -212,6 +228,7 @@ def test_statistics_count_what_the_period_holds(client, login, drawn, matter_fac
     from wenping_sched.reports.statistics import Period, compute
 
     _, panel, city = drawn
+    _met_in_march(panel)
     other = matter_factory(county=None, category="社会保障", title="市级养老改革")
     db.session.get(Matter, other.id).created_at = datetime(2026, 3, 20, 9, tzinfo=TZ)
     later = matter_factory(county="玉门市", category="三农")
@@ -280,6 +297,7 @@ def test_a_county_coordinator_sees_the_countys_numbers_only(
     from wenping_sched.reports.statistics import Period, compute
 
     _, panel, _ = drawn
+    _met_in_march(panel)
     other = matter_factory(county="玉门市", category="三农", title="玉门灌区改造")
     db.session.get(Matter, other.id).created_at = datetime(2026, 3, 10, 9, tzinfo=TZ)
     db.session.commit()
@@ -309,6 +327,7 @@ def test_statistics_xlsx_opens_and_is_audited(client, login, drawn):
     from wenping_sched.models import AuditLog
 
     _, panel, city = drawn
+    _met_in_march(panel)
     login(city)
     resp = client.get("/reports.xlsx?period=quarter&year=2026&q=1")
     assert resp.status_code == 200

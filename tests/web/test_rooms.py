@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from solver.validate import validate_meetings
+from tests.web.dates import clear_monday, window
 from wenping_sched.extensions import db
 from wenping_sched.meetings import scheduling
 from wenping_sched.models import JOINT_MEETING_DEPARTMENTS, Contact, Department, JointMeeting, Panel, Room
@@ -84,20 +85,21 @@ def test_bookings_list_panels_and_meetings(
     db.session.commit()
     matter = matter_factory(title="敦煌机场扩建项目")
     # The panel takes the room for all of Monday: the joint meeting must go elsewhere in time.
-    _panel_in(matter, room.name, "2026-03-02T08:30", "2026-03-02T18:00")
+    monday = clear_monday(weeks_ahead=2, weeks=1)
+    _panel_in(matter, room.name, *window(monday, 0, 0))
     user = make_user()
     resp = client.post(
         "/api/v1/joint-meetings",
         json={
             "title": "联席会议",
             "required": REQUIRED,
-            "window": ["2026-03-02T08:30", "2026-03-03T18:00"],
+            "window": window(monday, 0, 1),
             "duration_minutes": 120,
         },
         headers=auth_headers(user),
     )
     assert resp.status_code == 201, resp.get_json()
-    assert resp.get_json()["start"].startswith("2026-03-03")
+    assert resp.get_json()["start"].startswith(window(monday, 1, 1)[0][:10])
     meeting = db.session.get(JointMeeting, resp.get_json()["id"])
     assert meeting is not None
     instance, solution = scheduling.current_view(meeting)
@@ -117,7 +119,7 @@ def test_renaming_a_room_keeps_its_panels(
     room = Room(name="旧名", capacity=10)
     db.session.add(room)
     db.session.commit()
-    panel = _panel_in(matter_factory(), "旧名", "2026-03-02T08:30", "2026-03-02T11:30")
+    panel = _panel_in(matter_factory(), "旧名", *window(clear_monday(), 0, 0, end="11:30"))
     login(make_user())
     client.post(f"/rooms/{room.id}", data={"name": "新名", "capacity": "10"})
     db.session.expire_all()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, session
 from flask_babel import lazy_gettext as _l
 
-from ..extensions import csrf, db, login_manager
+from ..extensions import csrf, login_manager
 from ..models import User
+from .operations import session_user
 
 
 def init_app(app: Flask) -> None:
@@ -18,10 +19,8 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        try:
-            return db.session.get(User, int(user_id))
-        except ValueError:
-            return None
+        # The cookie alone is not enough: it must name a login session the server still holds open.
+        return session_user(user_id, session.get(routes.SESSION_KEY))
 
     app.register_blueprint(routes.bp)
     app.register_blueprint(api.bp)

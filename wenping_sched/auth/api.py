@@ -7,11 +7,14 @@ from typing import Any
 from apiflask import APIBlueprint, HTTPTokenAuth, Schema
 from apiflask.fields import String
 from apiflask.validators import Length
+from flask import request
 from flask_babel import gettext as _
 
 from ..errors import api_abort
 from ..models import User
-from .operations import AccountError, authenticate, issue_token, user_for_token
+from ..validation import Line
+from ..validation import Schema as InputSchema
+from .operations import AccountError, Throttled, authenticate, issue_token, user_for_token
 
 bp = APIBlueprint("auth_api", __name__, url_prefix="/api/v1/auth", tag="认证")
 token_auth = HTTPTokenAuth(scheme="Bearer", description="POST /api/v1/auth/token 取得的令牌")
@@ -42,8 +45,8 @@ def require_coordinator() -> User:
     return user
 
 
-class TokenRequest(Schema):
-    username = String(required=True, validate=Length(min=1, max=64))
+class TokenRequest(InputSchema):
+    username = Line(required=True, max_length=64)
     password = String(required=True, validate=Length(min=1, max=256))
 
 
@@ -57,7 +60,9 @@ class TokenResponse(Schema):
 @bp.doc(summary="以用户名和密码换取访问令牌", responses=[401])
 def create_token(body: dict[str, str]) -> dict[str, str]:
     try:
-        user = authenticate(body["username"], body["password"])
+        user = authenticate(body["username"], body["password"], request.remote_addr or "")
+    except Throttled as e:
+        api_abort(429, str(e), code="too_many_requests")
     except AccountError as e:
         api_abort(401, str(e))
     return {"token": issue_token(user)}

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import Table, case, or_, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit
 from ..extensions import db
-from ..models import COUNTIES, ROLES, Department, Expert, User, utcnow
+from ..models import COUNTIES, ROLES, Department, Expert, LoginSession, LoginThrottle, User, utcnow
 from ..models.pool import CITY
+from ..validation import text_problem
 
-MAX_FAILED_LOGINS = 5
+MAX_FAILED_LOGINS = 5  # per name and address, in a window of LOCKOUT
+MAX_FAILURES_PER_ADDRESS = 30  # per address whatever the name: guessing many names is bounded too
 LOCKOUT = timedelta(minutes=15)
+# A login session ends after this long whatever happens (the cookie also expires after 30 idle minutes).
+SESSION_MAX_AGE = timedelta(hours=12)
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -49,6 +57,9 @@ def create_user(
     username = username.strip()
     if not username:
         raise AccountError(_("用户名不能为空"))
+    problem = text_problem(username)
+    if problem or len(username) > 64:
+        raise AccountError(_("用户名%(p)s", p=problem or _("不能超过 64 个字符")))
     if role not in ROLES:
         raise AccountError(_("角色必须是 coordinator、expert 或 department"))
     if db.session.scalar(select(User).where(User.username == username)):
@@ -86,31 +97,187 @@ def create_user(
     return user
 
 
-def authenticate(username: str, password: str) -> User:
-    """The user with this password, with lockout after repeated failures; raises AccountError."""
-    user = db.session.scalar(select(User).where(User.username == username))
+class Throttled(AccountError):
+    """Too many attempts from this address (for this name, or for any): nothing was checked."""
+
+
+def _norm(username: str) -> str:
+    return username.strip().lower()[:64]
+
+
+def _upsert(key: str, now: datetime) -> None:
+    """Make sure the throttle row exists (two first attempts at once: one insert wins)."""
+    dialect = db.session.get_bind().dialect.name
+    table = cast(Table, LoginThrottle.__table__)
+    values = {"key": key, "attempts": 0, "refused": 0, "window_start": now}
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        db.session.execute(pg_insert(table).values(values).on_conflict_do_nothing(index_elements=["key"]))
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        db.session.execute(sqlite_insert(table).values(values).on_conflict_do_nothing(index_elements=["key"]))
+
+
+def _renewed(now: datetime) -> Any:
+    """SQL true when the row's window is over (its counts start again)."""
+    return LoginThrottle.window_start < now - LOCKOUT
+
+
+def _claim(key: str, limit: int, now: datetime) -> bool:
+    """Take one attempt of ``key``'s allowance, atomically; False when it is used up."""
+    _upsert(key, now)
+    stale = _renewed(now)
+    result = db.session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.key == key, or_(LoginThrottle.attempts < limit, stale))
+        .values(
+            attempts=case((stale, 1), else_=LoginThrottle.attempts + 1),
+            refused=case((stale, 0), else_=LoginThrottle.refused),
+            window_start=case((stale, now), else_=LoginThrottle.window_start),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return getattr(result, "rowcount", 0) == 1
+
+
+def _first_refusal(key: str) -> bool:
+    """Count a refused attempt; True for the first of the window (the one worth auditing)."""
+    result = db.session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.key == key, LoginThrottle.refused == 0)
+        .values(refused=1)
+        .execution_options(synchronize_session=False)
+    )
+    return getattr(result, "rowcount", 0) == 1
+
+
+def _address_blocked(key: str, now: datetime) -> bool:
+    count = db.session.scalar(
+        select(LoginThrottle.attempts).where(
+            LoginThrottle.key == key, LoginThrottle.window_start >= now - LOCKOUT
+        )
+    )
+    return (count or 0) >= MAX_FAILURES_PER_ADDRESS
+
+
+def _count_failure(key: str, now: datetime) -> None:
+    _upsert(key, now)
+    stale = _renewed(now)
+    db.session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.key == key)
+        .values(
+            attempts=case((stale, 1), else_=LoginThrottle.attempts + 1),
+            refused=case((stale, 0), else_=LoginThrottle.refused),
+            window_start=case((stale, now), else_=LoginThrottle.window_start),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        # The same method as real hashes: checking an unknown name costs what checking a known one does.
+        _DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
+    return _DUMMY_HASH
+
+
+_DUMMY_HASH: str | None = None
+
+
+def authenticate(username: str, password: str, address: str = "") -> User:
+    """The user with this password; raises AccountError (Throttled when over the allowance).
+
+    Attempts are counted per (name as typed, address) and failures per address, so nobody can
+    lock a coordinator out from elsewhere, and parallel guesses cannot all be checked: each
+    claims its attempt with a conditional UPDATE, committed before the password is checked. A
+    name that does not exist is answered like one that does, in the same time. The audit log
+    gets the first failure and the first refusal of each window, not every attempt.
+    """
     now = utcnow()
+    account_key = f"a:{_norm(username)}|{address}"[:200]
+    address_key = f"i:{address}"[:200]
+    address_blocked = _address_blocked(address_key, now)
+    if address_blocked or not _claim(account_key, MAX_FAILED_LOGINS, now):
+        # On the record once per window: for the address when it guessed too often, else the name.
+        if _first_refusal(address_key if address_blocked else account_key):
+            target = f"address:{address}" if address_blocked else f"username:{_norm(username)}"
+            audit.record("login.throttled", None, target=target[:128])
+        db.session.commit()
+        raise Throttled(_("登录尝试次数过多，请15分钟后再试"))
+    attempt = db.session.scalar(select(LoginThrottle.attempts).where(LoginThrottle.key == account_key))
+    db.session.commit()  # the claim stands before any password is checked
+
+    user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
-        audit.record("login.failed", None, target=f"username:{username}")
+        check_password_hash(_dummy_hash(), password)
+        ok = False
+    else:
+        ok = user.check_password(password) and bool(user.active)
+    if not ok:
+        _count_failure(address_key, now)
+        if attempt == 1:
+            audit.record("login.failed", user, target=f"username:{_norm(username)}")
+        elif attempt == MAX_FAILED_LOGINS:
+            audit.record("login.locked", user, target=f"username:{_norm(username)}", attempts=attempt)
         db.session.commit()
         raise AccountError(_("用户名或密码错误"))
-    if user.locked_until is not None and user.locked_until > now:
-        audit.record("login.locked", user)
-        db.session.commit()
-        raise AccountError(_("登录失败次数过多，账号已锁定，请15分钟后再试"))
-    if not user.active or not user.check_password(password):
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
-        audit.record("login.failed", user)
-        db.session.commit()
-        raise AccountError(_("用户名或密码错误"))
-    user.failed_logins = 0
-    user.locked_until = None
+    assert user is not None
+    db.session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.key == account_key)
+        .values(attempts=0, refused=0)
+        .execution_options(synchronize_session=False)
+    )
     audit.record("login", user)
     db.session.commit()
     return user
+
+
+# --- sessions ------------------------------------------------------------------------------------
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def open_session(user: User, address: str = "") -> str:
+    """Start a server-side login session; returns the token the session cookie carries."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(token_hash=_hash(token), user_id=user.id, ip=address[:64]))
+    return token
+
+
+def session_user(user_id: str, token: str | None) -> User | None:
+    """The active user of a live session: the cookie's token names an open session of that user."""
+    if not token or not user_id.isdigit():
+        return None
+    cutoff = utcnow() - SESSION_MAX_AGE
+    return db.session.scalar(
+        select(User)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(
+            User.id == int(user_id),
+            LoginSession.token_hash == _hash(token),
+            LoginSession.ended_at.is_(None),
+            LoginSession.created_at > cutoff,
+        )
+    )
+
+
+def close_session(user: User | None, token: str | None) -> None:
+    """End the session for good: the cookie, even copied, opens nothing any more."""
+    if token:
+        db.session.execute(
+            update(LoginSession)
+            .where(LoginSession.token_hash == _hash(token), LoginSession.ended_at.is_(None))
+            .values(ended_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    audit.record("logout", user)
 
 
 def _serializer() -> URLSafeTimedSerializer:

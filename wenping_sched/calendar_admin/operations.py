@@ -22,6 +22,7 @@ from ..extensions import db
 from ..models import CalendarDay, CalendarYear, User, utcnow
 from ..operations import OperationError
 from ..timeutil import local_now
+from ..validation import text_problem, year_problem
 
 # Words people write for "a day off" and "a day worked", in Chinese and English.
 HOLIDAY_WORDS = frozenset(
@@ -31,6 +32,8 @@ WORKDAY_WORDS = frozenset(
     {"班", "上班", "补班", "调休上班", "调休", "工作日", "workday", "work", "w", "makeup", "make-up"}
 )
 KIND_NAMES = {"holiday": "放假", "workday": "调休上班"}
+# A year's schedule is a few dozen lines; a longer paste is a mistake (and unbounded work).
+MAX_LINES = 2000
 
 _DATE_PATTERNS = (
     re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"),
@@ -90,9 +93,11 @@ def _date(text: str) -> dt.date | None:
         m = pattern.fullmatch(text)
         if m:
             try:
-                return dt.date(int(m[1]), int(m[2]), int(m[3]))
+                day = dt.date(int(m[1]), int(m[2]), int(m[3]))
             except ValueError:
                 return None
+            # The years the app plans in: year 1 or 9999 is a typing slip, not a holiday.
+            return None if year_problem(day) else day
     return None
 
 
@@ -140,8 +145,15 @@ def parse_day_list(text: str) -> ParsedList:
     after ``#``, a header row); every bad line is reported with its number.
     """
     out = ParsedList()
-    lines = text.splitlines()
+    lines = text.split("\n")
+    if sum(1 for line in lines if line.strip()) > MAX_LINES:
+        out.errors.append(_("列表过长：一次最多 %(n)d 行", n=MAX_LINES))
+        return out
     for number, raw in enumerate(lines, 1):
+        problem = text_problem(raw.rstrip("\r"), multiline=True)  # a tab may separate the fields
+        if problem:
+            out.errors.append(_("第%(n)d行：%(p)s", n=number, p=problem))
+            continue
         line = raw.split("#", 1)[0].strip().lstrip("\ufeff")
         if not line:
             continue

@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -19,8 +17,10 @@ from wtforms import (
     StringField,
     ValidationError,
 )
+from wtforms import Form as SubForm
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..validation import Form, one_line_text
 from .points import Rules
 
 
@@ -37,7 +37,7 @@ def score_choices() -> list[SelectChoice]:
     return [*scores, SelectChoice("", _l("不评分（缺席）"))]
 
 
-class MemberRating(Form):
+class MemberRating(SubForm):
     """One member's line of the evaluation form (a sub-form: the CSRF token is the outer form's)."""
 
     expert_id = HiddenField()
@@ -46,7 +46,7 @@ class MemberRating(Form):
         _l("出席情况"), choices=attendance_choices(), default="present", validate_choice=False
     )
     score = SelectField(_l("评分"), choices=score_choices(), default="4", validate_choice=False)
-    remarks = StringField(_l("备注"), validators=[Optional(), Length(max=500)])
+    remarks = StringField(_l("备注"), validators=[Optional(), Length(max=500), one_line_text])
 
     def validate_expert_id(self, field: HiddenField) -> None:
         if not str(field.data or "").isdigit() or len(str(field.data)) > 10:
@@ -63,7 +63,7 @@ class MemberRating(Form):
             raise ValidationError(_l("出席的成员须评分"))
 
 
-class EvaluationForm(FlaskForm):
+class EvaluationForm(Form):
     members = FieldList(FormField(MemberRating))
 
     def items(self) -> list[dict[str, Any]]:
@@ -78,7 +78,7 @@ class EvaluationForm(FlaskForm):
         ]
 
 
-class ManualEntryForm(FlaskForm):
+class ManualEntryForm(Form):
     delta = IntegerField(
         _l("加减分"),
         validators=[
@@ -89,16 +89,16 @@ class ManualEntryForm(FlaskForm):
     reason = StringField(_l("原因"), validators=[DataRequired(_l("请填写原因")), Length(max=200)])
 
 
-class SuspendForm(FlaskForm):
+class SuspendForm(Form):
     until = DateField(_l("暂停至（含当日）"), validators=[DataRequired(_l("请选择日期"))])
     reason = StringField(_l("暂停原因"), validators=[DataRequired(_l("请填写原因")), Length(max=200)])
 
 
-class LiftForm(FlaskForm):
+class LiftForm(Form):
     reason = StringField(_l("解除原因"), validators=[DataRequired(_l("请填写原因")), Length(max=200)])
 
 
-class LeaveForm(FlaskForm):
+class LeaveForm(Form):
     """Leave in whole days: what an expert types on a phone."""
 
     start = DateField(_l("开始日期"), validators=[DataRequired(_l("请选择开始日期"))])
@@ -126,7 +126,7 @@ def _points(label: Any) -> IntegerField:
     )
 
 
-class RulesForm(FlaskForm):
+class RulesForm(Form):
     absent = _points(_l("无故缺席扣分"))
     late_decline = _points(_l("会前不足24小时谢绝已接受的邀请（含请假）扣分"))
     late = _points(_l("迟到扣分"))

@@ -8,7 +8,7 @@ from apiflask import APIBlueprint
 from flask_babel import gettext as _
 
 from ..auth.api import require_coordinator, token_auth
-from ..errors import api_abort
+from ..errors import api_abort, not_in_scope
 from ..extensions import db
 from ..models import DrawRecord
 from . import records
@@ -20,8 +20,10 @@ bp = APIBlueprint("draws_api", __name__, url_prefix="/api/v1", tag="随机抽取
 def get_visible_draw(draw_id: int) -> DrawRecord:
     user = require_coordinator()
     record = db.session.get(DrawRecord, draw_id)
-    if record is None or not user.can_see_county(record.matter.county):
+    if record is None:
         api_abort(404, _("抽取记录不存在"))
+    if not user.can_see_county(record.matter.county):
+        not_in_scope(f"draw:{draw_id}", _("抽取记录不存在"))
     return record
 
 

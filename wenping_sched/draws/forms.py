@@ -3,15 +3,16 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
+
+from ..validation import Form
 
 # Typed by a person: no control characters (they would break the printed record and exports).
 _PRINTABLE = re.compile(r"^[^\x00-\x1f\x7f]*$")
 
 
-class WitnessForm(FlaskForm):
+class WitnessForm(Form):
     witness = StringField(
         _l("监督人姓名"),
         validators=[

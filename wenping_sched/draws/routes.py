@@ -11,6 +11,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..auth.routes import coordinator_required
+from ..errors import not_in_scope
 from ..extensions import db
 from ..models import DrawRecord
 from ..operations import OperationError
@@ -24,8 +25,10 @@ VERIFY_DOC = Path(__file__).resolve().parents[2] / "docs" / "verify-draw.md"
 
 def _visible(draw_id: int) -> DrawRecord:
     record = db.session.get(DrawRecord, draw_id)
-    if record is None or not current_user.can_see_county(record.matter.county):
+    if record is None:
         abort(404)
+    if not current_user.can_see_county(record.matter.county):
+        not_in_scope(f"draw:{draw_id}")
     return record
 
 

@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 
 from ..auth.api import require_coordinator, token_auth
 from ..credit.queries import credit_to_dict
-from ..errors import api_abort, flatten_fields
+from ..errors import api_abort, flatten_fields, not_in_scope
 from ..extensions import db
 from ..models import Expert
 from ..operations import OperationError
@@ -19,6 +19,8 @@ from . import operations, queries
 from .schemas import ExpertIn, ExpertOut, ExpertPatch, ExpertQuery
 
 bp = APIBlueprint("experts_api", __name__, url_prefix="/api/v1/experts", tag="专家")
+# Experts in one POST: a prefecture's pools are a few hundred in all.
+MAX_BATCH = 500
 
 
 def _commit_or_abort(e: OperationError) -> None:
@@ -36,8 +38,10 @@ def _one(expert: Expert) -> dict[str, Any]:
 def get_visible_expert(expert_id: int) -> Expert:
     user = require_coordinator()
     expert = db.session.get(Expert, expert_id)
-    if expert is None or not user.can_see_pool(expert.pool.code):
+    if expert is None:
         api_abort(404, _("专家不存在"))
+    if not user.can_see_pool(expert.pool.code):
+        not_in_scope(f"expert:{expert_id}", _("专家不存在"))
     return expert
 
 
@@ -58,6 +62,10 @@ def create_experts(body: Any = None) -> Any:
     many = isinstance(raw, list)
     if many and not raw:
         api_abort(422, _("专家列表不能为空"))
+    if many and len(raw) > MAX_BATCH:
+        api_abort(
+            422, _("一次最多新增 %(n)d 名专家", n=MAX_BATCH), {"_schema": _("最多 %(n)d 个", n=MAX_BATCH)}
+        )
     try:
         items = ExpertIn(many=many).load(raw)
     except ValidationError as e:

@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import select
 from wtforms import (
@@ -24,6 +23,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..extensions import db
 from ..models import Expert, Pool, Sector, User, pool_label
+from ..validation import MAX_LOAD, Form
 
 # The same separators the importer accepts, so a pasted spreadsheet cell works here too.
 LIST_SEPARATORS = re.compile(r"[、;,；，\r\n]+")
@@ -87,7 +87,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class ExpertFilterForm(FlaskForm):
+class ExpertFilterForm(Form):
     """The GET filters above the experts table; no CSRF, they change nothing."""
 
     class Meta:
@@ -161,7 +161,7 @@ class ExpertFilterForm(FlaskForm):
         return {k: v for k, v in args.items() if v not in (None, "")}
 
 
-class ExpertForm(FlaskForm):
+class ExpertForm(Form):
     name = StringField(
         _l("姓名"), filters=[_strip], validators=[DataRequired(_l("请填写姓名")), Length(max=64)]
     )
@@ -188,7 +188,7 @@ class ExpertForm(FlaskForm):
     )
     max_load = IntegerField(
         _l("本年度评审次数上限"),
-        validators=[Optional(), NumberRange(min=0, message=_l("不能为负数"))],
+        validators=[Optional(), NumberRange(min=0, max=MAX_LOAD, message=_l("应在 0 到 %(max)d 之间"))],
     )
 
     def setup(self, pools: list[Pool], sectors: list[Sector]) -> ExpertForm:
@@ -236,7 +236,7 @@ class ExpertForm(FlaskForm):
         }
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(
         _l("专家名单文件（CSV 或 XLSX）"),
         validators=[
@@ -246,7 +246,7 @@ class ImportForm(FlaskForm):
     )
 
 
-class ReinstateForm(FlaskForm):
+class ReinstateForm(Form):
     """恢复入库: why a retired expert comes back (kept in the audit log)."""
 
     reason = TextAreaField(

@@ -2,7 +2,14 @@
 
 Every row is checked before anything is written, and every problem is reported with its
 spreadsheet row number (the header is row 1), the column as headed in the file and the
-offending value, so a coordinator can fix the whole file in one go.
+offending value, so a coordinator can fix the whole file in one go (the first hundred
+problems are listed, and how many more there are).
+
+A county coordinator writes only the county's own pool: a row may create an expert there or
+update one already there (matched by phone); a phone that belongs to an expert anywhere else
+is a row error that names nobody. The work is bounded: the file's size, its rows and, for
+XLSX, what it unpacks to are capped before anything is parsed in full. Every expert created or
+changed is audited field by field.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from sqlalchemy import select
 from .. import audit
 from ..extensions import db
 from ..models import CITY, COUNTIES, Expert, Pool, Sector, User
+from ..validation import printable, text_problem
 
 # Header (as coordinators write it, or in English) → field.
 HEADERS = {
@@ -51,6 +59,15 @@ LANDLINE = re.compile(r"0\d{9,11}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 XLSX_MAGIC = b"PK\x03\x04"
 
+# Bounds on one import: a prefecture's pools are a few hundred experts.
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 5000
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # what an XLSX may unpack to (a zip bomb stops here)
+MAX_LISTED_ERRORS = 100
+# Columns that hold a list: a line break inside the cell (Alt+Enter in Excel) separates items.
+LIST_FIELDS = ("sectors", "interests")
+MAX_INTERESTS = 50
+
 
 @dataclass(frozen=True)
 class RowError:
@@ -70,11 +87,17 @@ class ImportResult:
 
 
 class ImportFailed(Exception):
-    """The file was rejected; nothing was written. ``errors`` lists every problem found."""
+    """The file was rejected; nothing was written. ``errors`` lists the first problems found
+    (at most MAX_LISTED_ERRORS), ``more`` how many others there are."""
 
     def __init__(self, errors: list[RowError]) -> None:
-        super().__init__("; ".join(format_errors(errors)) if errors else "import failed")
-        self.errors = errors
+        self.errors = errors[:MAX_LISTED_ERRORS]
+        self.more = max(0, len(errors) - MAX_LISTED_ERRORS)
+        super().__init__("; ".join(format_errors(self.errors, self.more)) if errors else "import failed")
+
+    @property
+    def total(self) -> int:
+        return len(self.errors) + self.more
 
 
 @dataclass
@@ -98,19 +121,24 @@ def import_experts(data: bytes, filename: str, user: User | None = None) -> Impo
     """Create or update (matched by phone) the experts in ``data``; raises ImportFailed, writing nothing."""
     try:
         rows = _check(_read_table(data, filename), user)
-        created, updated = _write(rows)
+        created, updated = _write(rows, user, filename)
         audit.record(
-            "experts.import", user, target=filename, created=created, updated=updated, rows=len(rows)
+            "experts.import",
+            user,
+            target=printable(filename)[:128],
+            created=[e.id for e in created],
+            updated=[e.id for e in updated],
+            rows=len(rows),
         )
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    return ImportResult(created=created, updated=updated, rows=len(rows))
+    return ImportResult(created=len(created), updated=len(updated), rows=len(rows))
 
 
-def format_errors(errors: Iterable[RowError]) -> list[str]:
-    """One line per problem, e.g. 第5行「专业领域」列的值「宗教学」：未知的专业领域."""
+def format_errors(errors: Iterable[RowError], more: int = 0) -> list[str]:
+    """One line per problem, e.g. 第5行「专业领域」列的值「宗教学」：未知的专业领域; then how many more."""
     lines = []
     for e in errors:
         if e.row <= 0:
@@ -131,6 +159,8 @@ def format_errors(errors: Iterable[RowError]) -> list[str]:
                     message=e.message,
                 )
             )
+    if more:
+        lines.append(_("另有 %(n)d 处问题未列出；请先改正以上问题后重新导入", n=more))
     return lines
 
 
@@ -139,6 +169,14 @@ def format_errors(errors: Iterable[RowError]) -> list[str]:
 
 def _read_table(data: bytes, filename: str) -> list[tuple[int, list[str]]]:
     """The file's rows as (spreadsheet row number, cell texts); raises ImportFailed."""
+    if len(data) > MAX_FILE_BYTES:
+        _fail(
+            _(
+                "文件过大（%(n).1f MB）；一次最多导入 %(m)d MB",
+                n=len(data) / 1024 / 1024,
+                m=MAX_FILE_BYTES // 1024 // 1024,
+            )
+        )
     suffix = PurePath(filename).suffix.lower()
     if suffix == ".csv":
         if data.startswith(XLSX_MAGIC):
@@ -164,9 +202,16 @@ def _read_csv(data: bytes) -> list[tuple[int, list[str]]]:
         rows = []
         for cells in reader:
             rows.append((reader.line_num, cells))
+            _check_row_count(len(rows))
     except csv.Error as exc:
-        _fail(_("CSV 文件格式有误：%(detail)s", detail=str(exc)))
+        _fail(_("CSV 文件格式有误：%(detail)s", detail=printable(exc)))
     return rows
+
+
+def _check_row_count(rows: int) -> None:
+    # The header (and a title line above it) on top of MAX_ROWS experts.
+    if rows > MAX_ROWS + 5:
+        _fail(_("文件行数过多；一次最多导入 %(n)d 名专家，请分成几个文件", n=MAX_ROWS))
 
 
 def _decode(data: bytes) -> str:
@@ -186,8 +231,11 @@ def _decode(data: bytes) -> str:
 
 
 def _read_xlsx(data: bytes) -> list[tuple[int, list[str]]]:
+    # openpyxl parses with defusedxml when it is installed (it is a dependency): entity tricks
+    # (billion laughs, external entities) are refused instead of expanded.
     import openpyxl  # imported here: only this path needs it
 
+    _check_unpacked_size(data)
     try:
         with warnings.catch_warnings():
             # openpyxl warns about styles and extensions it does not read; none matter here.
@@ -197,15 +245,38 @@ def _read_xlsx(data: bytes) -> list[tuple[int, list[str]]]:
                 if not workbook.worksheets:
                     _fail(_("工作簿中没有工作表"))
                 sheet = workbook.worksheets[0]
-                rows = [
-                    (number, [_cell_text(value) for value in values])
-                    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-                ]
+                rows = []
+                # Streamed row by row, and stopped at the cap: a sheet of two million empty rows
+                # costs no more than one at the cap.
+                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                    cells = [_cell_text(value) for value in values[:64]]
+                    if any(cells):
+                        rows.append((number, cells))
+                        _check_row_count(len(rows))
+                    elif number > MAX_ROWS * 20:
+                        break  # nothing but empty rows this far down
             finally:
                 workbook.close()
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        _fail(_("无法读取 XLSX 工作簿：%(detail)s", detail=str(exc) or type(exc).__name__))
+    except ImportFailed:
+        raise
+    except Exception as exc:  # anything openpyxl or the XML parser raises: a file we cannot read
+        _fail(_("无法读取 XLSX 工作簿：%(detail)s", detail=printable(exc)[:200] or type(exc).__name__))
     return rows
+
+
+def _check_unpacked_size(data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        _fail(_("无法读取 XLSX 工作簿：%(detail)s", detail=printable(exc)[:200] or type(exc).__name__))
+    if unpacked > MAX_UNPACKED_BYTES:
+        _fail(
+            _(
+                "工作簿解压后过大（%(n)d MB）；请删除无关的工作表或另存为 CSV 后再导入",
+                n=unpacked // 1024 // 1024,
+            )
+        )
 
 
 def _cell_text(value: Any) -> str:
@@ -261,9 +332,16 @@ def _check(table: list[tuple[int, list[str]]], user: User | None = None) -> list
     rows: list[_Row] = []
     for number, cells in nonblank[1:]:
 
-        def cell(fieldname: str, cells: list[str] = cells) -> str:
+        def cell(fieldname: str, cells: list[str] = cells, number: int = number) -> str:
             index = columns.get(fieldname)
-            return cells[index] if index is not None and index < len(cells) else ""
+            value = cells[index] if index is not None and index < len(cells) else ""
+            multiline = fieldname in LIST_FIELDS
+            problem = text_problem(value, multiline)
+            if problem:
+                # Shown without the offending characters; the rest of the row is still checked.
+                value = printable(value, multiline)
+                errors.append(RowError(number, labels[fieldname], value, problem))
+            return value
 
         def error(fieldname: str, value: str, message: str, number: int = number) -> None:
             errors.append(RowError(number, labels[fieldname], value, message))
@@ -334,6 +412,11 @@ def _check(table: list[tuple[int, list[str]]], user: User | None = None) -> list
                 error("senior", senior_value, _("无法识别；应为“是”或“否”"))
         if "interests" in columns:
             row.interests = _split(cell("interests"))
+            if len(row.interests) > MAX_INTERESTS:
+                error("interests", "", _("利害关系单位最多 %(n)d 个", n=MAX_INTERESTS))
+            for item in row.interests:
+                if len(item) > 128:
+                    error("interests", item, _("单位名称过长（最多128个字）"))
         if "email" in columns:
             email = cell("email")
             if email and (len(email) > 254 or not EMAIL.fullmatch(email)):
@@ -341,11 +424,40 @@ def _check(table: list[tuple[int, list[str]]], user: User | None = None) -> list
             row.email = email or None
         rows.append(row)
 
+    errors += _outside_scope(rows, user, labels.get("phone", FIELD_HEADERS["phone"]))
     if errors:
-        raise ImportFailed(errors)
+        raise ImportFailed(sorted(errors, key=lambda e: e.row))
     if not rows:
         _fail(_("文件中只有表头，没有专家"))
     return rows
+
+
+def _existing(phones: list[str]) -> dict[str, Expert]:
+    """The stored experts with these phone numbers, by phone."""
+    existing: dict[str, Expert] = {}
+    for start in range(0, len(phones), 500):
+        chunk = phones[start : start + 500]
+        for known in db.session.scalars(select(Expert).where(Expert.phone.in_(chunk))):
+            if known.phone is not None:
+                existing[known.phone] = known
+    return existing
+
+
+def _outside_scope(rows: list[_Row], user: User | None, column: str) -> list[RowError]:
+    """Rows whose phone belongs to an expert the user may not maintain: an error naming nobody."""
+    if user is None or user.is_city:
+        return []
+    existing = _existing([row.phone for row in rows if row.phone])
+    return [
+        RowError(
+            row.number,
+            column,
+            row.phone,
+            _("该号码已登记在您无权维护的专家库中，不能导入或修改；如确属同一专家，请与市维稳办联系"),
+        )
+        for row in rows
+        if row.phone in existing and existing[row.phone].pool.code != user.scope
+    ]
 
 
 def _label(cell: str) -> str:
@@ -414,26 +526,39 @@ def _fail(message: str) -> NoReturn:
 # --- writing -------------------------------------------------------------------------------
 
 
-def _write(rows: list[_Row]) -> tuple[int, int]:
-    """Create or update one expert per row in the current transaction; returns (created, updated)."""
+def _snapshot(expert: Expert) -> dict[str, Any]:
+    """The fields an import writes, as the audit log records them."""
+    return {
+        "name": expert.name,
+        "pool": expert.pool.code if expert.pool is not None else None,
+        "employer": expert.employer,
+        # In the pools' order, as the expert's page lists them (a file may list them otherwise).
+        "sectors": [s.name for s in sorted(expert.sectors, key=lambda s: (s.sort_order, s.name))],
+        "title": expert.title,
+        "senior": expert.senior,
+        "interests": list(expert.interests or []),
+        "email": expert.email,
+    }
+
+
+def _write(
+    rows: list[_Row], user: User | None = None, filename: str = ""
+) -> tuple[list[Expert], list[Expert]]:
+    """Create or update one expert per row in the current transaction; returns (created, changed).
+
+    Each expert created or changed gets an audit entry: the created one's fields, the changed
+    one's fields before and after (an unchanged row writes nothing)."""
     pools = {p.code: p for p in db.session.scalars(select(Pool))}
     sectors = {s.name: s for s in db.session.scalars(select(Sector))}
-    phones = [row.phone for row in rows]
-    existing: dict[str, Expert] = {}
-    for start in range(0, len(phones), 500):
-        chunk = phones[start : start + 500]
-        for known in db.session.scalars(select(Expert).where(Expert.phone.in_(chunk))):
-            if known.phone is not None:
-                existing[known.phone] = known
-    created = updated = 0
+    existing = _existing([row.phone for row in rows])
+    source = printable(filename)[:128]
+    written: list[tuple[Expert, dict[str, Any] | None]] = []
     for row in rows:
         expert = existing.get(row.phone)
+        before = _snapshot(expert) if expert is not None else None
         if expert is None:
             expert = Expert(phone=row.phone, title="", senior=False, interests=[], active=True, prior_load=0)
             db.session.add(expert)
-            created += 1
-        else:
-            updated += 1
         expert.name = row.name
         expert.pool = pools[row.pool]
         expert.employer = row.employer
@@ -447,5 +572,20 @@ def _write(rows: list[_Row]) -> tuple[int, int]:
             expert.interests = list(row.interests or [])
         if "email" in row.has:
             expert.email = row.email
-    db.session.flush()
-    return created, updated
+        written.append((expert, before))
+    db.session.flush()  # once for the whole file: every new expert has its id
+    created: list[Expert] = []
+    changed: list[Expert] = []
+    for expert, before in written:
+        after = _snapshot(expert)
+        if before is None:
+            created.append(expert)
+            audit.record("expert.create", user, target=f"expert:{expert.id}", source=source, fields=after)
+        else:
+            changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+            if changes:
+                changed.append(expert)
+                audit.record(
+                    "expert.update", user, target=f"expert:{expert.id}", source=source, changes=changes
+                )
+    return created, changed

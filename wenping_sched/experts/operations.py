@@ -40,16 +40,17 @@ def resolve_sectors(names: list[str]) -> list[Sector]:
     return [found[n] for n in wanted]
 
 
-def _check_phone(phone: str | None, expert_id: int | None) -> None:
+def _check_phone(phone: str | None, expert_id: int | None, user: User) -> None:
     if not phone:
         return
     other = db.session.scalar(select(Expert).where(Expert.phone == phone))
     if other is not None and other.id != expert_id:
-        raise OperationError(
-            _("手机号 %(p)s 已属于专家 %(n)s（编号 %(id)d）", p=phone, n=other.name, id=other.id),
-            409,
-            {"phone": _("手机号已存在")},
-        )
+        if not user.can_see_pool(other.pool.code):
+            # Another county's expert: the number is taken, and that is all the caller learns.
+            message = _("手机号 %(p)s 已登记在您无权查看的专家库中", p=phone)
+        else:
+            message = _("手机号 %(p)s 已属于专家 %(n)s（编号 %(id)d）", p=phone, n=other.name, id=other.id)
+        raise OperationError(message, 409, {"phone": _("手机号已存在")})
 
 
 def _apply(expert: Expert, user: User, data: dict[str, Any]) -> None:
@@ -62,7 +63,7 @@ def _apply(expert: Expert, user: User, data: dict[str, Any]) -> None:
             value = data[key]
             setattr(expert, key, value.strip() if isinstance(value, str) else value)
     if "phone" in data:
-        _check_phone(data["phone"], expert.id)
+        _check_phone(data["phone"], expert.id, user)
         expert.phone = data["phone"]
     if "interests" in data:
         expert.interests = list(dict.fromkeys(i.strip() for i in data["interests"] if i.strip()))

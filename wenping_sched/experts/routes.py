@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from .. import audit
 from ..auth.routes import coordinator_required
 from ..credit import queries as credit_queries
+from ..errors import not_in_scope
 from ..extensions import db
 from ..models import Expert, ExpertBusy, User
 from ..operations import OperationError
@@ -68,8 +69,10 @@ def _user() -> User:
 def _visible_expert(expert_id: int) -> Expert:
     """The expert, or 404 when it does not exist or lies outside the user's scope."""
     expert = db.session.get(Expert, expert_id)
-    if expert is None or not _user().can_see_pool(expert.pool.code):
+    if expert is None:
         abort(404)
+    if not _user().can_see_pool(expert.pool.code):
+        not_in_scope(f"expert:{expert_id}")
     return expert
 
 
@@ -242,6 +245,21 @@ def retire(expert_id: int) -> Response:
     return redirect(url_for(".detail", expert_id=expert_id))
 
 
+@bp.post("/experts/<int:expert_id>/calendar-feed")
+@coordinator_required
+def reissue_feed(expert_id: int) -> Response:
+    """A new calendar-feed link for the expert (a lost phone, a forwarded mail): the old one stops working."""
+    from ..invitations import rsvp
+
+    expert = _visible_expert(expert_id)
+    if not _may_maintain(_user(), expert):
+        abort(403)
+    rsvp.reissue_feed(_user(), "expert", expert.id)
+    db.session.commit()
+    flash(_("已为 %(n)s 重新生成日历订阅链接，旧链接已失效", n=expert.name), "success")
+    return redirect(url_for(".detail", expert_id=expert_id))
+
+
 @bp.route("/experts/<int:expert_id>/edit", methods=["GET", "POST"])
 @coordinator_required
 def edit(expert_id: int) -> str | tuple[str, int] | Response:
@@ -292,6 +310,7 @@ def new() -> str | tuple[str, int] | Response:
 def import_page() -> str | tuple[str, int] | Response:
     form = ImportForm()
     errors = None
+    more = 0
     if form.validate_on_submit():
         # Imported here: the importer (and openpyxl behind it) is only needed on upload.
         from .importer import ImportFailed, import_experts
@@ -300,12 +319,14 @@ def import_page() -> str | tuple[str, int] | Response:
         try:
             result = import_experts(upload.read(), upload.filename or "", _user())
         except ImportFailed as e:
-            errors = e.errors
+            errors, more = e.errors, e.more
             flash(_("文件有误，未导入任何专家；请按下表修改后重新上传"), "error")
         else:
             flash(_("导入完成：新增 %(c)d 名，更新 %(u)d 名", c=result.created, u=result.updated), "success")
             return redirect(url_for(".pools"))
-    html = render_template("experts/import.html", form=form, errors=errors, headers=TEMPLATE_HEADERS)
+    html = render_template(
+        "experts/import.html", form=form, errors=errors, more=more, headers=TEMPLATE_HEADERS
+    )
     return (html, 422) if request.method == "POST" else html
 
 

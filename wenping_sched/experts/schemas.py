@@ -4,76 +4,84 @@ from __future__ import annotations
 
 from apiflask import Schema, fields
 from apiflask.validators import Email, Length, Range
+from flask_babel import lazy_gettext as _l
 
 from ..credit.schemas import CreditOut
 from ..fields import Interval
+from ..validation import MAX_LOAD, Line
+from ..validation import Schema as InputSchema
 
-_NAME = Length(min=1, max=64)
+MAX_INTERESTS = 50
+MAX_BUSY = 500
+_LOAD = Range(min=0, max=MAX_LOAD, error=_l("应在 {min} 到 {max} 之间"))
+_PHONE = Length(min=5, error=_l("手机号至少 {min} 位"))
+_EMAIL = Email(error=_l("不是有效的电子邮件地址"))
+_AT_MOST = _l("最多 {max} 个")
+_SECTORS = Length(min=1, max=20, error=_l("应有 {min} 到 {max} 个"))
 
 
-class ExpertIn(Schema):
-    name = fields.String(required=True, validate=_NAME, metadata={"description": "姓名"})
-    pool = fields.String(
-        required=True,
-        validate=Length(min=1, max=32),
-        metadata={"description": "专家库：city 或县区名称，如 敦煌市"},
-    )
-    employer = fields.String(
-        required=True, validate=Length(min=1, max=128), metadata={"description": "工作单位"}
-    )
+class ExpertIn(InputSchema):
+    name = Line(required=True, max_length=64, metadata={"description": "姓名"})
+    pool = Line(required=True, max_length=32, metadata={"description": "专家库：city 或县区名称，如 敦煌市"})
+    employer = Line(required=True, max_length=128, metadata={"description": "工作单位"})
     sectors = fields.List(
-        fields.String(validate=Length(min=1, max=32)),
+        Line(max_length=32),
         required=True,
-        validate=Length(min=1),
+        validate=_SECTORS,
         metadata={"description": "专业领域，至少一个"},
     )
     senior = fields.Boolean(load_default=False, metadata={"description": "是否高级职称"})
     interests = fields.List(
-        fields.String(validate=Length(min=1, max=128)),
+        Line(max_length=128),
         load_default=list,
+        validate=Length(max=MAX_INTERESTS, error=_AT_MOST),
         metadata={"description": "申报的利害关系单位"},
     )
-    busy = fields.List(Interval(), load_default=list, metadata={"description": "不可参会的时间段"})
+    busy = fields.List(
+        Interval(),
+        load_default=list,
+        validate=Length(max=MAX_BUSY, error=_AT_MOST),
+        metadata={"description": "不可参会的时间段"},
+    )
     # Named with data_key: a field called "load" would shadow Schema.load.
     prior_load = fields.Integer(
         data_key="load",
         load_default=0,
-        validate=Range(min=0),
-        metadata={"description": "本系统之外已承担的评审次数"},
+        validate=_LOAD,
+        metadata={"description": f"本系统之外已承担的评审次数（0–{MAX_LOAD}）"},
     )
     max_load = fields.Integer(
         allow_none=True,
         load_default=None,
-        validate=Range(min=0),
-        metadata={"description": "本年度评审次数上限，空为不限"},
+        validate=_LOAD,
+        metadata={"description": f"本年度评审次数上限（0–{MAX_LOAD}），空为不限"},
     )
-    title = fields.String(load_default="", validate=Length(max=64), metadata={"description": "职称"})
-    phone = fields.String(
-        allow_none=True, load_default=None, validate=Length(min=5, max=32), metadata={"description": "手机"}
+    title = Line(load_default="", max_length=64, allow_blank=True, metadata={"description": "职称"})
+    phone = Line(
+        allow_none=True, load_default=None, max_length=32, validate=_PHONE, metadata={"description": "手机"}
     )
-    email = fields.String(
-        allow_none=True,
-        load_default=None,
-        validate=[Length(max=254), Email()],
-        metadata={"description": "邮箱"},
+    email = Line(
+        allow_none=True, load_default=None, max_length=254, validate=_EMAIL, metadata={"description": "邮箱"}
     )
 
 
-class ExpertPatch(Schema):
+class ExpertPatch(InputSchema):
     """Only the fields sent are changed; no defaults are filled in."""
 
-    name = fields.String(validate=_NAME)
-    pool = fields.String(validate=Length(min=1, max=32))
-    employer = fields.String(validate=Length(min=1, max=128))
-    sectors = fields.List(fields.String(validate=Length(min=1, max=32)), validate=Length(min=1))
+    name = Line(max_length=64)
+    pool = Line(max_length=32)
+    employer = Line(max_length=128)
+    sectors = fields.List(
+        Line(max_length=32), validate=Length(min=1, max=20, error=_l("应有 {min} 到 {max} 个"))
+    )
     senior = fields.Boolean()
-    interests = fields.List(fields.String(validate=Length(min=1, max=128)))
-    busy = fields.List(Interval())
-    prior_load = fields.Integer(data_key="load", validate=Range(min=0))
-    max_load = fields.Integer(allow_none=True, validate=Range(min=0))
-    title = fields.String(validate=Length(max=64))
-    phone = fields.String(allow_none=True, validate=Length(min=5, max=32))
-    email = fields.String(allow_none=True, validate=[Length(max=254), Email()])
+    interests = fields.List(Line(max_length=128), validate=Length(max=MAX_INTERESTS, error=_AT_MOST))
+    busy = fields.List(Interval(), validate=Length(max=MAX_BUSY, error=_AT_MOST))
+    prior_load = fields.Integer(data_key="load", validate=_LOAD)
+    max_load = fields.Integer(allow_none=True, validate=_LOAD)
+    title = Line(max_length=64, allow_blank=True)
+    phone = Line(allow_none=True, max_length=32, validate=_PHONE)
+    email = Line(allow_none=True, max_length=254, validate=_EMAIL)
 
 
 class ExpertOut(Schema):
@@ -98,7 +106,7 @@ class ExpertOut(Schema):
     )
 
 
-class ExpertQuery(Schema):
+class ExpertQuery(InputSchema):
     pool = fields.String(load_default=None, metadata={"description": "按专家库筛选"})
     sector = fields.String(load_default=None, metadata={"description": "按专业领域筛选"})
     senior = fields.Boolean(load_default=None)

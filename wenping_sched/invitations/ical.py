@@ -2,6 +2,10 @@
 
 Times go out in UTC ("...Z"): every client resolves them, and Asia/Shanghai has had no
 daylight saving since 1991, so nothing is lost by not sending a VTIMEZONE.
+
+Every text that came from a person (titles, rooms, names) goes through ``_text``: control
+characters are dropped, so a calendar feed stays parseable whatever was stored, and every text
+property, X-WR-CALNAME included, is a vText (escaped as RFC 5545 says).
 """
 
 from __future__ import annotations
@@ -14,10 +18,20 @@ from flask_babel import gettext as _
 from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 
 from ..models.types import utcnow
+from ..validation import printable
 from .events import EventInfo
 
 PRODID = "-//Jiuquan Weiwenban//wenping-sched 1.0//ZH"
 PARTSTAT = {"pending": "NEEDS-ACTION", "accepted": "ACCEPTED", "declined": "DECLINED"}
+
+
+def _text(value: str, multiline: bool = False) -> vText:
+    return vText(printable(value, multiline))
+
+
+def _param(value: str) -> vText:
+    # A parameter value cannot hold a double quote at all (RFC 5545 3.1): it becomes a single one.
+    return vText(printable(value).replace('"', "'"))
 
 
 def _calendar(method: str | None) -> Calendar:
@@ -35,13 +49,13 @@ def _organizer(office: str = "") -> vCalAddress:
     address = sender.rsplit("<", 1)[-1].rstrip(">").strip()
     organizer = vCalAddress(f"mailto:{address}")
     name = office or str(current_app.config.get("MAIL_SENDER_NAME") or _("酒泉市维稳办"))
-    organizer.params["cn"] = vText(name)
+    organizer.params["cn"] = _param(name)
     return organizer
 
 
 def _attendee(email: str, name: str, partstat: str) -> vCalAddress:
-    attendee = vCalAddress(f"mailto:{email}")
-    attendee.params["cn"] = vText(name)
+    attendee = vCalAddress(f"mailto:{printable(email).replace(' ', '')}")
+    attendee.params["cn"] = _param(name)
     attendee.params["cutype"] = "INDIVIDUAL"
     attendee.params["role"] = "REQ-PARTICIPANT"
     attendee.params["partstat"] = partstat
@@ -67,8 +81,8 @@ def event_component(
     event.add("dtstamp", (stamp or utcnow()).astimezone(UTC))
     event.add("dtstart", info.start.astimezone(UTC))
     event.add("dtend", info.end.astimezone(UTC))
-    event.add("summary", info.title)
-    event.add("location", info.location)
+    event.add("summary", _text(info.title))
+    event.add("location", _text(info.location))
     description = info.description
     if info.agenda:
         description += "\n" + _("议题：%(a)s", a=info.agenda)
@@ -76,7 +90,7 @@ def event_component(
         description += "\n" + _("答复（接受/谢绝）：%(u)s", u=url)
     if info.contact:
         description += "\n" + _("联系：%(c)s", c=info.contact)
-    event.add("description", description)
+    event.add("description", _text(description, multiline=True))
     event.add("organizer", _organizer(info.office))
     if attendee is not None and attendee[0]:
         event.add("attendee", _attendee(attendee[0], attendee[1], partstat))
@@ -90,7 +104,7 @@ def event_component(
         event.add("status", "CONFIRMED")
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add("description", _("明天：%(t)s", t=info.title))
+        alarm.add("description", _text(_("明天：%(t)s", t=info.title)))
         alarm.add("trigger", timedelta(days=-1))
         event.add_component(alarm)
     return event
@@ -118,7 +132,7 @@ def feed(entries: Iterable[tuple[EventInfo, str, int, str, str, str]], name: str
     ATTENDEE in a PUBLISH, and the attendee's answer is worth showing).
     """
     cal = _calendar(None)
-    cal.add("x-wr-calname", name)
+    cal.add("x-wr-calname", _text(name))
     cal.add("x-wr-timezone", "Asia/Shanghai")
     for info, uid, sequence, email, person, response in entries:
         cal.add_component(

@@ -16,6 +16,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from ..models.types import utcnow
+from ..validation import printable
 from .events import mail_domain
 
 # Lines end in CRLF on the wire; headers are folded by the SMTP policy.
@@ -31,8 +32,9 @@ def sender_address() -> str:
 
 
 def _address(name: str, email: str) -> Address:
-    username, _at, domain = email.partition("@")
-    return Address(display_name=name, username=username, domain=domain)
+    # A header holds one line: a name or address stored with a line break cannot add a header.
+    username, _at, domain = printable(email).replace(" ", "").partition("@")
+    return Address(display_name=printable(name), username=username, domain=domain)
 
 
 def build_message(
@@ -55,15 +57,15 @@ def build_message(
     sender_name = sender_name or str(current_app.config.get("MAIL_SENDER_NAME") or _("酒泉市维稳办"))
     msg["From"] = _address(sender_name, sender_address())
     msg["To"] = _address(to_name, to_email)
-    msg["Subject"] = subject
+    msg["Subject"] = printable(subject)
     msg["Date"] = format_datetime(utcnow())
     msg["Message-ID"] = make_msgid(domain=mail_domain())
     msg["Auto-Submitted"] = "auto-generated"
     for key, value in (headers or {}).items():
-        msg[key] = value
+        msg[key] = printable(value)
     # base64 keeps long Chinese lines intact through any relay (no 8BITMIME needed).
-    msg.set_content(text, subtype="plain", charset="utf-8", cte="base64")
-    msg.add_alternative(html, subtype="html", charset="utf-8", cte="base64")
+    msg.set_content(printable(text, multiline=True), subtype="plain", charset="utf-8", cte="base64")
+    msg.add_alternative(printable(html, multiline=True), subtype="html", charset="utf-8", cte="base64")
     if calendar is not None:
         if method not in ("REQUEST", "CANCEL"):
             raise ValueError("an iTIP part needs method REQUEST or CANCEL")

@@ -126,7 +126,16 @@ def _claim(limit: int, now: datetime) -> list[OutboxMessage]:
         .where(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - STALE_CLAIM)
         .values(status="queued", claim=None, last_error="发送进程中断，重新排队")
     )
-    ids = list(
+    ids = _due(limit, now)
+    if not ids:
+        db.session.commit()
+        return []
+    return _take(ids, now)
+
+
+def _due(limit: int, now: datetime) -> list[int]:
+    """The ids of up to ``limit`` rows due now (another sender may be reading the same ones)."""
+    return list(
         db.session.scalars(
             select(OutboxMessage.id)
             .where(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now)
@@ -134,11 +143,13 @@ def _claim(limit: int, now: datetime) -> list[OutboxMessage]:
             .limit(limit)
         )
     )
-    if not ids:
-        db.session.commit()
-        return []
+
+
+def _take(ids: list[int], now: datetime) -> list[OutboxMessage]:
+    """Claim those of ``ids`` still queued, commit, and return the rows this claim took."""
     token = uuid.uuid4().hex
-    # The status test in the WHERE makes the claim atomic per row, on SQLite and PostgreSQL alike.
+    # The status test in the WHERE makes the claim atomic per row, on SQLite and PostgreSQL alike:
+    # a row another sender claimed after we read it is not taken again.
     db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "queued")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.parser
+import re
 import threading
 from collections import OrderedDict
 from datetime import datetime
@@ -70,8 +71,9 @@ PAGE_CACHE_SIZE = 4096
 # and building and compiling a statement cost more than the read itself. The key only has to
 # be the same for the same state, so the driver's raw values do.
 _STATE_SQL = (
-    "SELECT nonce, sequence, status, response, attendee, reason, declaration_at, answered_at "
-    "FROM invitation WHERE id = {}"
+    "SELECT i.nonce, i.sequence, i.status, i.response, i.attendee, i.reason, i.declaration_at, "
+    "i.answered_at, f.version FROM invitation i LEFT JOIN feed_key f "
+    "ON f.person_type = i.person_type AND f.person_id = i.person_id WHERE i.id = {}"
 )
 
 
@@ -277,11 +279,18 @@ def calendar_feed(token: str) -> Any:
 # --- the outbox, for coordinators ---------------------------------------------------------------
 
 
+# A person's RSVP and calendar-feed links are their credentials: a coordinator reading the
+# outbox sees that the mail holds one, never the link itself (an answer through it would be
+# recorded as the expert's).
+_PERSONAL_LINK = re.compile(r"(?:https?|webcal)://\S*?/(?:rsvp|calendar)/[A-Za-z0-9_.\-]+(?:/event\.ics)?")
+
+
 def text_body(raw: bytes) -> str:
-    """The Chinese plain-text part of a stored message, as the recipient reads it."""
+    """The Chinese plain-text part of a stored message as the recipient reads it, personal links hidden."""
     message = email.message_from_bytes(raw, policy=policy.default)
     part = message.get_body(preferencelist=("plain",))
-    return str(part.get_content()) if part is not None else ""
+    text = str(part.get_content()) if part is not None else ""
+    return _PERSONAL_LINK.sub(_("［收件人的个人链接，仅本人可用，此处不显示］"), text)
 
 
 def recipient_name(raw: bytes) -> str:

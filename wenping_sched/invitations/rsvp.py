@@ -2,7 +2,9 @@
 
 The token is the credential (no login): it is signed with the app's secret, names one
 invitation and its nonce (a new nonce revokes old links), and stops working once the
-meeting is over. Recording an answer lives here too, with the redraw a decline sets off.
+meeting is over. A feed token names a person and the version of their feed key: the person
+or a coordinator can reissue the link, which revokes every older one. Recording an answer
+lives here too, with the redraw a decline sets off.
 """
 
 from __future__ import annotations
@@ -14,13 +16,15 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
 
 from .. import audit
 from ..extensions import db
-from ..models import PanelMember
+from ..models import FeedKey, PanelMember, User
 from ..models.outbox import Invitation
 from ..models.types import utcnow
 from ..operations import OperationError
+from ..validation import strip_text, text_problem
 from .events import EventInfo, load_event
 
 RSVP_SALT = "wenping.rsvp.v1"
@@ -62,8 +66,34 @@ def event_ics_url(invitation: Invitation) -> str:
     return f"{rsvp_url(invitation)}/event.ics"
 
 
+def feed_version(person_type: str, person_id: int) -> int:
+    """The current version of a person's feed key (0 until the link is first reissued)."""
+    version = db.session.scalar(
+        select(FeedKey.version).where(FeedKey.person_type == person_type, FeedKey.person_id == person_id)
+    )
+    return int(version or 0)
+
+
 def feed_token(person_type: str, person_id: int) -> str:
-    return str(_serializer(FEED_SALT).dumps([person_type, person_id]))
+    version = feed_version(person_type, person_id)
+    # Links made before keys could be reissued name no version: they stand for version 0.
+    data: list[Any] = [person_type, person_id] if version == 0 else [person_type, person_id, version]
+    return str(_serializer(FEED_SALT).dumps(data))
+
+
+def reissue_feed(user: User | None, person_type: str, person_id: int) -> str:
+    """A new calendar-feed link for the person; every older link stops working. Returns the new URL."""
+    key = db.session.scalar(
+        select(FeedKey).where(FeedKey.person_type == person_type, FeedKey.person_id == person_id)
+    )
+    if key is None:
+        key = FeedKey(person_type=person_type, person_id=person_id, version=0)
+        db.session.add(key)
+    key.version = (key.version or 0) + 1
+    key.changed_at = utcnow()
+    db.session.flush()
+    audit.record("calendar_feed.reissue", user, target=f"{person_type}:{person_id}", version=key.version)
+    return feed_url(person_type, person_id)
 
 
 def feed_url(person_type: str, person_id: int) -> str:
@@ -94,11 +124,16 @@ def load_invitation(token: str) -> tuple[Invitation, EventInfo]:
 
 
 def load_feed(token: str) -> tuple[str, int]:
+    """The person a feed token names; 404 when it is forged or was replaced by a newer link."""
     try:
-        person_type, person_id = _serializer(FEED_SALT).loads(token)
-    except (BadSignature, ValueError, TypeError) as e:
+        data = _serializer(FEED_SALT).loads(token)
+        person_type, person_id = str(data[0]), int(data[1])
+        version = int(data[2]) if len(data) > 2 else 0
+    except (BadSignature, ValueError, TypeError, IndexError, KeyError) as e:
         raise TokenError(404, _("日历链接无效")) from e
-    return str(person_type), int(person_id)
+    if version != feed_version(person_type, person_id):
+        raise TokenError(404, _("日历链接已失效（已重新生成），请使用新的订阅链接"))
+    return person_type, person_id
 
 
 @dataclass
@@ -128,8 +163,12 @@ def answer(
         raise OperationError(_("会议已取消，无需答复"), 409)
     if invitation.status == "withdrawn":
         raise OperationError(_("该邀请已撤回"), 409)
-    reason = (reason or "").strip()[:500]
-    attendee = (attendee or "").strip()[:64]
+    for name, text, multiline in (("reason", reason, True), ("attendee", attendee, False)):
+        problem = text_problem(text or "", multiline)
+        if problem:
+            raise OperationError(problem, 422, {name: problem})
+    reason = strip_text(reason or "")[:500]
+    attendee = strip_text(attendee or "")[:64]
     if invitation.response == value and (value == "declined" or attendee in ("", invitation.attendee)):
         return Answer(invitation, changed=False)
     if invitation.response == "declined":

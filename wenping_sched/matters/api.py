@@ -8,7 +8,7 @@ from apiflask import APIBlueprint
 from flask_babel import gettext as _
 
 from ..auth.api import require_coordinator, token_auth
-from ..errors import api_abort
+from ..errors import api_abort, not_in_scope
 from ..extensions import db
 from ..models import Matter
 from ..operations import OperationError
@@ -21,8 +21,10 @@ bp = APIBlueprint("matters_api", __name__, url_prefix="/api/v1/matters", tag="�
 def get_visible_matter(matter_id: int) -> Matter:
     user = require_coordinator()
     matter = db.session.get(Matter, matter_id)
-    if matter is None or not user.can_see_county(matter.county):
+    if matter is None:
         api_abort(404, _("事项不存在"))
+    if not user.can_see_county(matter.county):
+        not_in_scope(f"matter:{matter_id}", _("事项不存在"))
     return matter
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, Length
 
 from ..experts.forms import split_list
 from ..models import CATEGORIES, CITY, COUNTIES, RISK_LEVELS, STAGES, Matter, User
+from ..validation import Form
 
 
 def _strip(value: Any) -> Any:
@@ -37,7 +37,7 @@ def county_choices(user: User) -> list[SelectChoice]:
     return [SelectChoice("", _l("市级")), *(SelectChoice(c) for c in COUNTIES)]
 
 
-class MatterFilterForm(FlaskForm):
+class MatterFilterForm(Form):
     """The GET filters above the matters table; no CSRF, they change nothing."""
 
     class Meta:
@@ -71,7 +71,7 @@ class MatterFilterForm(FlaskForm):
         }
 
 
-class MatterForm(FlaskForm):
+class MatterForm(Form):
     title = StringField(
         _l("事项名称"), filters=[_strip], validators=[DataRequired(_l("请填写事项名称")), Length(max=200)]
     )
@@ -111,7 +111,7 @@ class MatterForm(FlaskForm):
         }
 
 
-class MatterEditForm(FlaskForm):
+class MatterEditForm(Form):
     """Correct a registered matter: every changed field is audited with its value before and after."""
 
     title = MatterForm.title
@@ -142,7 +142,7 @@ class MatterEditForm(FlaskForm):
         }
 
 
-class StageForm(FlaskForm):
+class StageForm(Form):
     """Move a matter to another of the seven steps, set its risk level and keep notes."""
 
     stage = SelectField(_l("评估步骤"), choices=stage_choices(), invalid_choice_message=NOT_A_CHOICE)

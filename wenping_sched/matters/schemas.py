@@ -2,14 +2,15 @@ from __future__ import annotations
 
 from apiflask import Schema, fields
 from apiflask.validators import Length, OneOf, Range
+from flask_babel import lazy_gettext as _l
 
 from ..models import CATEGORIES, COUNTIES, RISK_LEVELS
+from ..validation import Line, Text
+from ..validation import Schema as InputSchema
 
 
-class MatterIn(Schema):
-    title = fields.String(
-        required=True, validate=Length(min=1, max=200), metadata={"description": "事项名称"}
-    )
+class MatterIn(InputSchema):
+    title = Line(required=True, max_length=200, metadata={"description": "事项名称"})
     category = fields.String(
         required=True, validate=OneOf(CATEGORIES), metadata={"description": "七类重点事项之一或 其他"}
     )
@@ -19,15 +20,16 @@ class MatterIn(Schema):
         validate=OneOf(COUNTIES),
         metadata={"description": "所属县区；市级事项为空"},
     )
-    responsible_department = fields.String(
-        required=True, validate=Length(min=1, max=128), metadata={"description": "评估主体/责任主体"}
+    responsible_department = Line(
+        required=True, max_length=128, metadata={"description": "评估主体/责任主体"}
     )
     related_organisations = fields.List(
-        fields.String(validate=Length(min=1, max=128)),
+        Line(max_length=128),
         load_default=list,
+        validate=Length(max=50, error=_l("最多 {max} 个")),
         metadata={"description": "相关单位（专家回避）"},
     )
-    description = fields.String(load_default="", validate=Length(max=5000))
+    description = Text(load_default="", max_length=5000)
     stage = fields.Integer(
         load_default=1, validate=Range(min=1, max=7), metadata={"description": "评估步骤 1–7"}
     )
@@ -67,7 +69,7 @@ class MatterOut(Schema):
     )
 
 
-class MatterQuery(Schema):
+class MatterQuery(InputSchema):
     county = fields.String(load_default=None)
     category = fields.String(load_default=None)
     stage = fields.Integer(load_default=None, validate=Range(min=1, max=7))

@@ -36,6 +36,7 @@ from ..models import (
 )
 from ..operations import OperationError
 from ..timeutil import iso_local
+from ..validation import MAX_WINDOW, past_problem
 from . import scheduling
 from .scheduling import Alternative, MeetingRequest
 
@@ -98,6 +99,10 @@ def check_request(data: dict[str, Any]) -> str:
         fields["window"] = _("结束时间必须晚于开始时间")
     elif end - start < timedelta(minutes=data["duration_minutes"]):
         fields["window"] = _("时间窗口短于会议时长")
+    elif end - start > MAX_WINDOW:
+        fields["window"] = _("时间窗口最长 %(n)d 天，请缩短后再安排", n=MAX_WINDOW.days)
+    elif past_problem(start):
+        fields["window"] = _("时间窗口的开始%(p)s", p=past_problem(start))
     kind = data.get("kind")
     everyone = required_codes()
     if kind is None:
@@ -280,13 +285,24 @@ def schedule_quarterly(user: User, year: int, duration_minutes: int = 120) -> li
     if existing:
         raise OperationError(_("已有%(t)s，未重复创建", t="、".join(existing)), 409)
     required, optional = tuple(required_codes()), tuple(optional_codes())
+    windows = [scheduling.quarter_window(year, q) for q in (1, 2, 3, 4)]
+    # A quarter whose window has begun cannot be planned in one step any more (a meeting for the
+    # rest of it is called on its own); nothing is stored then.
+    started = [q for q, (start, _end) in enumerate(windows, 1) if past_problem(start)]
+    if started:
+        quarters = "、".join(_("第%(q)d季度", q=q) for q in started)
+        raise OperationError(
+            _("%(y)d年%(q)s的会议时间已开始或已过，不能一次排定四次季度会议", y=year, q=quarters),
+            422,
+            {"year": _("%(y)d年的季度会议时间已开始", y=year)},
+        )
     requests = [
         MeetingRequest(
             key=f"Q{q}",
             title=titles[q - 1],
             required=required,
             optional=optional,
-            window=scheduling.quarter_window(year, q),
+            window=windows[q - 1],
             duration_minutes=duration_minutes,
         )
         for q in (1, 2, 3, 4)
@@ -319,6 +335,8 @@ def invite(user: User, meeting: JointMeeting) -> JointMeeting:
         raise OperationError(
             _("只有待确认的会议可以发出邀请（当前状态：%(s)s）", s=_(STATUS_NAMES[meeting.status])), 409
         )
+    if meeting.start is not None and past_problem(meeting.start):
+        raise OperationError(_("会议时间已过，不能发出邀请；请重新安排"), 409, code="past")
     meeting.status = "inviting"
     audit.record("joint_meeting.invite", user, target=f"joint_meeting:{meeting.id}")
     notifications.notify_meeting_invited(meeting)
@@ -332,6 +350,8 @@ def move_to(user: User, meeting: JointMeeting, start: datetime) -> JointMeeting:
     end = start + timedelta(minutes=meeting.duration_minutes)
     if start < meeting.window_start or end > meeting.window_end:
         raise OperationError(_("所选时间不在会议的时间窗口内"), 422)
+    if past_problem(start):
+        raise OperationError(_("所选%(p)s", p=past_problem(start)), 422)
     request = scheduling.request_of(meeting, window=(start, end))
     _parsed, solution, instance = _solve([request], ignore=[meeting.id])
     [assignment] = solution.meetings

@@ -291,6 +291,21 @@ def remove_busy(busy_id: int) -> Response:
     return redirect(url_for("meetings.department", department_id=department_id))
 
 
+@bp.post("/contacts/<int:contact_id>/calendar-feed")
+@city_required
+def reissue_feed(contact_id: int) -> Response:
+    """A new calendar-feed link for a department's contact: the old one stops working."""
+    from ..invitations import rsvp
+
+    contact = db.session.get(Contact, contact_id)
+    if contact is None:
+        abort(404)
+    rsvp.reissue_feed(current_user, "contact", contact.id)
+    db.session.commit()
+    flash(_("已为%(n)s重新生成日历订阅链接，旧链接已失效", n=contact.name), "success")
+    return redirect(url_for("meetings.department", department_id=contact.department_id))
+
+
 @bp.post("/departments/<int:department_id>/contacts")
 @city_required
 def add_contact(department_id: int) -> str | Response:

@@ -2,24 +2,26 @@ from __future__ import annotations
 
 from apiflask import Schema, fields
 from apiflask.validators import Length, OneOf, Range
+from flask_babel import lazy_gettext as _l
 
 from ..fields import Interval
 from ..models import MEETING_KINDS
+from ..validation import Line
+from ..validation import Schema as InputSchema
 
 
-class JointMeetingIn(Schema):
-    title = fields.String(
-        required=True, validate=Length(min=1, max=200), metadata={"description": "会议名称"}
-    )
+class JointMeetingIn(InputSchema):
+    title = Line(required=True, max_length=200, metadata={"description": "会议名称"})
     required = fields.List(
-        fields.String(validate=Length(min=1, max=32)),
+        Line(max_length=32),
         required=True,
-        validate=Length(min=1),
+        validate=Length(min=1, max=50, error=_l("应有 {min} 到 {max} 个")),
         metadata={"description": '必到部门编号，如 ["纪委", "发改委"]'},
     )
     optional = fields.List(
-        fields.String(validate=Length(min=1, max=32)),
+        Line(max_length=32),
         load_default=list,
+        validate=Length(max=50, error=_l("最多 {max} 个")),
         metadata={"description": "列席部门编号：有人空闲才参加"},
     )
     agenda = fields.String(

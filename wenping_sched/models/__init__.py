@@ -2,6 +2,7 @@
 
 # Credit keeps its models in its own package; imported here so the metadata knows every table.
 from ..credit.models import CreditEntry, CreditRules, Evaluation, Leave, Suspension
+from .access import FeedKey, LoginSession, LoginThrottle
 from .audit import AuditChainHead, AuditLog
 from .calendar import DAY_KINDS, CalendarDay, CalendarYear
 from .department import JOINT_MEETING_DEPARTMENTS, Contact, ContactBusy, Department, Room
@@ -51,9 +52,12 @@ __all__ = [
     "Evaluation",
     "Expert",
     "ExpertBusy",
+    "FeedKey",
     "JointMeeting",
     "JointMeetingDepartment",
     "Leave",
+    "LoginSession",
+    "LoginThrottle",
     "Matter",
     "Panel",
     "PanelMember",

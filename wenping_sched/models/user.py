@@ -34,8 +34,6 @@ class User(UserMixin, Base):
     expert_id: Mapped[int | None] = mapped_column(ForeignKey("expert.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped when the password changes, so that old API tokens stop working.
     token_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

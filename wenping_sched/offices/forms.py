@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField, ValidationError
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..experts.forms import normalise_phone
+from ..validation import Form
 
 
 def _strip(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
-class OfficeForm(FlaskForm):
+class OfficeForm(Form):
     name = StringField(
         _l("办公室名称"),
         filters=[_strip],

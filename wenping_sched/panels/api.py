@@ -12,7 +12,7 @@ from ..draws import operations as draw_operations
 from ..draws import records as draw_records
 from ..draws.api import get_visible_draw
 from ..draws.schemas import DrawCommitOut, RevealIn
-from ..errors import api_abort
+from ..errors import api_abort, not_in_scope
 from ..extensions import db
 from ..matters.api import get_visible_matter
 from ..models import Panel
@@ -36,8 +36,10 @@ def _fail_with(e: OperationError) -> None:
 def get_visible_panel(panel_id: int) -> Panel:
     user = require_coordinator()
     panel = db.session.get(Panel, panel_id)
-    if panel is None or not user.can_see_county(panel.matter.county):
+    if panel is None:
         api_abort(404, _("评审组不存在"))
+    if not user.can_see_county(panel.matter.county):
+        not_in_scope(f"panel:{panel_id}", _("评审组不存在"))
     return panel
 
 

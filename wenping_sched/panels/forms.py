@@ -3,15 +3,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from ..validation import Form
 
 # Rows of "exclude this expert, for this reason" on the request form.
 EXCLUSION_ROWS = 3
 
 
-class PanelRequestForm(FlaskForm):
+class PanelRequestForm(Form):
     size = IntegerField(
         _l("评审组人数"), default=5, validators=[InputRequired(_l("请填写人数")), NumberRange(1, 50)]
     )

@@ -22,6 +22,7 @@ from ..invitations import notifications
 from ..models import DrawRecord, Expert, Matter, Panel, PanelMember, Sector, User
 from ..operations import OperationError
 from ..timeutil import iso_local, parse_local
+from ..validation import MAX_WINDOW, past_problem
 
 ACTIVE_MEMBER_STATES = ("proposed", "pending", "accepted")
 
@@ -43,6 +44,10 @@ def _check_request(data: dict[str, Any]) -> None:
     start, end = data["window"]
     if end - start < timedelta(minutes=data["duration_minutes"]):
         fields["window"] = _("时间窗口短于会议时长")
+    elif end - start > MAX_WINDOW:
+        fields["window"] = _("时间窗口最长 %(n)d 天，请缩短后再抽取", n=MAX_WINDOW.days)
+    elif past_problem(start):
+        fields["window"] = _("时间窗口的开始%(p)s", p=past_problem(start))
     if fields:
         raise OperationError(_("请求数据不符合规则：") + "；".join(fields.values()), 422, fields)
 
@@ -128,6 +133,9 @@ def confirm_panel(user: User, panel: Panel) -> Panel:
     """Accept the proposal: members become invited (``pending``); the invitations go out."""
     if panel.status != "proposed":
         raise OperationError(_("只有待确认的评审组可以确认（当前状态：%(s)s）", s=panel.status), 409)
+    if panel.start is not None and past_problem(panel.start):
+        # Invitations to a meeting that has begun would only confuse: draw again for a later time.
+        raise OperationError(_("评审会的时间已过，不能确认或发出邀请；请重新抽取"), 409, code="past")
     panel.status = "inviting"
     for m in panel.members:
         if m.state == "proposed":
@@ -262,6 +270,8 @@ def redraw(user: User | None, panel: Panel) -> list[PanelMember]:
     keep = active_members(panel)
     if len(keep) >= panel.size:
         return []
+    if past_problem(panel.start):
+        raise OperationError(_("评审会已经开始，不能再补抽"), 409, code="past")
     request, data = redraw_request(panel)
     locking.lock_pools(request.pools)
     try:

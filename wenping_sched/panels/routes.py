@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from ..auth.routes import coordinator_required
 from ..draws.records import KIND_NAMES, STATUS_NAMES
+from ..errors import not_in_scope
 from ..extensions import db
 from ..models import Expert, Matter, Panel, Pool, Room, Sector
 from ..operations import OperationError, commit_or_flash
@@ -26,15 +27,19 @@ bp = Blueprint("panels", __name__)
 
 def _visible_matter(matter_id: int) -> Matter:
     matter = db.session.get(Matter, matter_id)
-    if matter is None or not current_user.can_see_county(matter.county):
+    if matter is None:
         abort(404)
+    if not current_user.can_see_county(matter.county):
+        not_in_scope(f"matter:{matter_id}")
     return matter
 
 
 def _visible_panel(panel_id: int) -> Panel:
     panel = db.session.get(Panel, panel_id)
-    if panel is None or not current_user.can_see_county(panel.matter.county):
+    if panel is None:
         abort(404)
+    if not current_user.can_see_county(panel.matter.county):
+        not_in_scope(f"panel:{panel_id}")
     return panel
 
 

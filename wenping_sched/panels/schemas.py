@@ -5,47 +5,52 @@ from typing import Any
 from apiflask import Schema, fields
 from apiflask.validators import Length, Range
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, pre_load
 
 from ..fields import Interval
+from ..validation import Line
+from ..validation import Schema as InputSchema
 
 
-class ExclusionIn(Schema):
+class ExclusionIn(InputSchema):
     expert_id = fields.Integer(required=True, validate=Range(min=1, max=2**31 - 1))
-    reason = fields.String(
-        load_default="", validate=Length(max=200), metadata={"description": "指定回避的理由"}
+    reason = Line(
+        load_default="", max_length=200, allow_blank=True, metadata={"description": "指定回避的理由"}
     )
 
 
-class PanelRequestIn(Schema):
+class PanelRequestIn(InputSchema):
     size = fields.Integer(
         required=True, validate=Range(min=1, max=50), metadata={"description": "评审组人数"}
     )
     seats = fields.Dict(
-        keys=fields.String(validate=Length(min=1, max=32)),
-        values=fields.Integer(validate=Range(min=0)),
+        keys=Line(max_length=32),
+        values=fields.Integer(validate=Range(min=0, max=50)),
         load_default=dict,
         metadata={"description": '各专业领域席位，如 {"法律": 1}'},
     )
     min_senior = fields.Integer(
-        load_default=1, validate=Range(min=0), metadata={"description": "高级职称至少人数"}
+        load_default=1, validate=Range(min=0, max=50), metadata={"description": "高级职称至少人数"}
     )
     window = Interval(required=True, metadata={"description": "可开会的时间窗口 [开始, 结束]"})
     duration_minutes = fields.Integer(
         required=True, validate=Range(min=1, max=600), metadata={"description": "会议时长（分钟）"}
     )
-    location = fields.String(load_default="", validate=Length(max=128), metadata={"description": "地点"})
+    location = Line(load_default="", max_length=128, allow_blank=True, metadata={"description": "地点"})
     # data_key: a field called "exclude" would shadow Schema.exclude.
     exclude_ = fields.List(
         fields.Integer(),
         data_key="exclude",
         attribute="exclude",
         load_default=list,
+        validate=Length(max=1000, error=_l("最多 {max} 个")),
         metadata={"description": "协调员指定回避的专家编号"},
     )
     conflicts = fields.List(
-        fields.String(validate=Length(min=1, max=128)),
+        Line(max_length=128),
         load_default=list,
+        validate=Length(max=50, error=_l("最多 {max} 个")),
         metadata={"description": "事项之外需回避的单位"},
     )
     exclusions = fields.List(
@@ -70,7 +75,7 @@ class PanelRequestIn(Schema):
         return data
 
 
-class RescheduleIn(Schema):
+class RescheduleIn(InputSchema):
     window = Interval(required=True, metadata={"description": "新的时间窗口 [开始, 结束]"})
 
 

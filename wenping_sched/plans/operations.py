@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from solver import draw_proof
 from solver.instance import panel_solution_to_json
@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 MAX_REQUESTS = 500
 DEFAULT_TIME_LIMIT = 60.0
+# Plans of one office waiting or being solved at once: each is minutes of one core.
+MAX_OPEN_PLANS = 3
 
 # --- creating ------------------------------------------------------------------------------------
 
@@ -88,6 +90,15 @@ def check_requests(user: User, items: list[dict[str, Any]]) -> list[dict[str, An
 def create_plan(user: User, items: list[dict[str, Any]], title: str = "") -> Plan:
     """Store a queued plan (the caller commits, then calls ``runner.start``)."""
     requests = check_requests(user, items)
+    scope = user.scope or "city"
+    waiting = Plan.status.in_(("queued", "running"))
+    open_plans = db.session.scalar(select(func.count()).select_from(Plan).where(Plan.scope == scope, waiting))
+    if (open_plans or 0) >= MAX_OPEN_PLANS:
+        raise OperationError(
+            _("本单位已有 %(n)d 个计划在排队或求解中，请等其完成后再提交", n=open_plans),
+            429,
+            {"_schema": _("排队中的计划过多")},
+        )
     # The batch's seed comes from a secret nonce (no witness): each panel's draw record carries
     # the nonce, so anyone can recompute the seed and every ticket from it.
     nonce = secrets.token_hex(32)
@@ -95,7 +106,7 @@ def create_plan(user: User, items: list[dict[str, Any]], title: str = "") -> Pla
         title=title[:200],
         status="queued",
         stage="queued",
-        scope=user.scope or "city",
+        scope=scope,
         created_by_id=user.id,
         requests=requests,
         seed=draw_proof.seed_from(nonce, ""),
@@ -120,9 +131,15 @@ def visible_plans(user: User) -> list[Plan]:
 
 
 def get_visible_plan(user: User, plan_id: int) -> Plan | None:
+    """The plan, or None when it does not exist; another office's plan is answered the same way,
+    and put on the record."""
     plan = db.session.get(Plan, plan_id)
-    if plan is None or not user.is_coordinator or not (user.is_city or plan.scope == user.scope):
+    if plan is None or not user.is_coordinator:
         return None
+    if not (user.is_city or plan.scope == user.scope):
+        from ..errors import not_in_scope
+
+        not_in_scope(f"plan:{plan_id}", _("计划不存在"))
     return plan
 
 

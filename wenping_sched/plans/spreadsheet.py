@@ -6,6 +6,7 @@ with its row number, and nothing is read from a file with any bad row.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,11 @@ from ..extensions import db
 from ..models import Matter, User
 from ..operations import OperationError
 from ..timeutil import parse_local
+from ..validation import printable, year_problem
+
+# Requests in one plan, and bad rows listed before the rest are only counted.
+MAX_REQUESTS = 500
+MAX_LISTED_ERRORS = 100
 
 # The spreadsheet's headers (Chinese as coordinators write them; English accepted too).
 HEADERS = {
@@ -43,14 +49,16 @@ REQUIRED_COLUMNS = ("size", "window_start", "window_end", "duration_minutes")
 
 def _int(value: str, column: str, row: int, errors: list[str], minimum: int = 0) -> int | None:
     try:
-        number = int(float(value))
+        number = float(value)
+        if not math.isfinite(number) or not number.is_integer():
+            raise ValueError(value)
     except ValueError:
-        errors.append(_("第 %(r)d 行“%(c)s”应为整数：%(v)s", r=row, c=column, v=value))
+        errors.append(_("第 %(r)d 行“%(c)s”应为整数：%(v)s", r=row, c=column, v=printable(value)[:40]))
         return None
     if number < minimum or number > 10_000:
-        errors.append(_("第 %(r)d 行“%(c)s”超出范围：%(v)s", r=row, c=column, v=value))
+        errors.append(_("第 %(r)d 行“%(c)s”超出范围：%(v)s", r=row, c=column, v=printable(value)[:40]))
         return None
-    return number
+    return int(number)
 
 
 def _seats(value: str, row: int, errors: list[str]) -> dict[str, int]:
@@ -68,12 +76,22 @@ def _seats(value: str, row: int, errors: list[str]) -> dict[str, int]:
 
 def _time(value: str, column: str, row: int, errors: list[str]) -> datetime | None:
     try:
-        return parse_local(value.strip().replace(" ", "T").replace("/", "-"))
-    except ValueError:
+        parsed = parse_local(value.strip().replace(" ", "T").replace("/", "-"))
+    except (ValueError, OverflowError):
         errors.append(
-            _("第 %(r)d 行“%(c)s”不是有效的时间（如 2026-03-02 08:30）：%(v)s", r=row, c=column, v=value)
+            _(
+                "第 %(r)d 行“%(c)s”不是有效的时间（如 2026-03-02 08:30）：%(v)s",
+                r=row,
+                c=column,
+                v=printable(value)[:40],
+            )
         )
         return None
+    problem = year_problem(parsed)
+    if problem:
+        errors.append(_("第 %(r)d 行“%(c)s”：%(p)s", r=row, c=column, p=problem))
+        return None
+    return parsed
 
 
 def _matter_by_title(user: User | None, title: str, row: int, errors: list[str]) -> int | None:
@@ -83,10 +101,10 @@ def _matter_by_title(user: User | None, title: str, row: int, errors: list[str])
         stmt = stmt.where(Matter.county == user.scope)
     found = list(db.session.scalars(stmt.limit(2)))
     if not found:
-        errors.append(_("第 %(r)d 行找不到名为“%(t)s”的事项", r=row, t=title))
+        errors.append(_("第 %(r)d 行找不到名为“%(t)s”的事项", r=row, t=printable(title)[:80]))
         return None
     if len(found) > 1:
-        errors.append(_("第 %(r)d 行有多项事项名为“%(t)s”，请改填事项编号", r=row, t=title))
+        errors.append(_("第 %(r)d 行有多项事项名为“%(t)s”，请改填事项编号", r=row, t=printable(title)[:80]))
         return None
     return int(found[0])
 
@@ -153,5 +171,11 @@ def read_plan_file(data: bytes, filename: str, user: User | None = None) -> list
             }
         )
     if errors:
-        raise OperationError("；".join(errors), 422, {"file": "；".join(errors)})
+        shown = errors[:MAX_LISTED_ERRORS]
+        if len(errors) > len(shown):
+            shown.append(_("另有 %(n)d 处问题未列出", n=len(errors) - len(shown)))
+        raise OperationError("；".join(shown), 422, {"file": "；".join(shown)})
+    if len(items) > MAX_REQUESTS:
+        message = _("一个计划最多 %(n)d 条请求", n=MAX_REQUESTS)
+        raise OperationError(message, 422, {"file": message})
     return items

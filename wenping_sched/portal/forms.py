@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..validation import Form
 
-class BusyForm(FlaskForm):
+
+class BusyForm(Form):
     start = DateTimeLocalField(
         _l("开始"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(_l("请填写开始时间"))]
     )
@@ -22,7 +23,7 @@ class ContactBusyForm(BusyForm):
     contact_id = SelectField(_l("联络人"), coerce=int)
 
 
-class InterestsForm(FlaskForm):
+class InterestsForm(Form):
     interests = TextAreaField(
         _l("利害关系单位（每行一个）"), validators=[Optional(), Length(max=4000)], render_kw={"rows": 6}
     )
@@ -31,6 +32,6 @@ class InterestsForm(FlaskForm):
         return [line.strip() for line in (self.interests.data or "").splitlines() if line.strip()]
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     attendee = StringField(_l("出席人姓名"), validators=[Optional(), Length(max=64)])
     reason = StringField(_l("不能参会的原因（可选）"), validators=[Optional(), Length(max=500)])

@@ -88,11 +88,30 @@ def home() -> str | Response:
 def calendar() -> str:
     """The personal calendar-feed links, with how to subscribe on a phone."""
     user = _user()
+    feeds: list[tuple[str, str, int | None]]
     if user.role == "expert":
-        feeds = [(_expert().name, rsvp.feed_url("expert", _expert().id))]
+        feeds = [(_expert().name, rsvp.feed_url("expert", _expert().id), None)]
     else:
-        feeds = [(c.name, rsvp.feed_url("contact", c.id)) for c in _department().contacts]
+        feeds = [(c.name, rsvp.feed_url("contact", c.id), c.id) for c in _department().contacts]
     return render_template("portal/calendar.html", feeds=feeds)
+
+
+@bp.post("/calendar/reissue")
+@role_required("expert", "department")
+def reissue_feed() -> Response:
+    """A new link for the user's own feed (or one of the department's contacts): old links stop working."""
+    user = _user()
+    if user.role == "expert":
+        person_type, person_id = "expert", _expert().id
+    else:
+        contact_id = request.form.get("contact_id", type=int)
+        if contact_id not in {c.id for c in _department().contacts}:
+            abort(404)
+        person_type, person_id = "contact", int(contact_id or 0)
+    rsvp.reissue_feed(user, person_type, person_id)
+    db.session.commit()
+    flash(_("已重新生成日历订阅链接，旧链接已失效；请在日历中改用下面的新链接"), "success")
+    return redirect(url_for(".calendar"))
 
 
 # --- busy periods ---------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from ..matters.operations import matter_to_dict
 from ..models import AuditLog, DrawRecord, JointMeeting, Matter, Panel
 from ..models.outbox import Invitation, OutboxMessage
 from ..timeutil import iso_local, to_local
+from ..validation import printable
 from . import xlsx
 from .filing import build_filing, draw_records, filing_workbook, matter_meetings
 
@@ -219,7 +220,7 @@ def _readme(matter: Matter, names: list[str], as_of: datetime) -> str:
         "audit.json": _("涉及本事项、其评审组、邀请及联席会议的操作日志（不含导出记录本身）"),
     }
     lines = [
-        _("一事一档：%(t)s", t=matter.title),
+        _("一事一档：%(t)s", t=printable(matter.title)),
         _("事项编号：%(id)d　所属县区：%(c)s", id=matter.id, c=matter.county or _("市级")),
         _("档案截至：%(t)s", t=iso_local(as_of)),
         "",
@@ -287,7 +288,10 @@ def build_archive(matter: Matter) -> bytes:
     ]
     for record in records:
         files.append((f"draw-records/{record.id}.json", _dump(draw_json(record))))
-        html = render_template("reports/draw_record.html", v=draw_records_view.view(record))
+        # A file in the archive, not a page: no policy to meet, and the same bytes every time.
+        html = render_template(
+            "reports/draw_record.html", v=draw_records_view.view(record), style_nonce="archive"
+        )
         files.append((f"draw-records/{record.id}.html", html.encode("utf-8")))
     files.append(("invitations.json", _dump(invitations_json(invitations, messages))))
     files.append(("meetings.json", _dump([meeting_json(m) for m in meetings])))

@@ -205,7 +205,7 @@ def filing_workbook(form: FilingForm, as_of: datetime | None = None) -> bytes:
     m = form.matter
     xlsx.title_row(sheet, 1, form.title, COLUMNS)
     sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=COLUMNS)
-    sheet.cell(row=2, column=1, value=_("填报单位：%(o)s　　事项编号：%(id)d", o=form.filing_office, id=m.id))
+    xlsx.write(sheet, 2, 1, _("填报单位：%(o)s　　事项编号：%(id)d", o=form.filing_office, id=m.id))
     row = 3
 
     def pair(a: str, va: Any, b: str, vb: Any) -> None:

@@ -11,6 +11,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..auth.routes import coordinator_required
+from ..errors import not_in_scope
 from ..extensions import db
 from ..models import Matter, User
 from ..timeutil import local_now
@@ -31,8 +32,10 @@ def _user() -> User:
 def _visible_matter(matter_id: int) -> Matter:
     """The matter, or 404 when it does not exist or lies outside the user's scope."""
     matter = db.session.get(Matter, matter_id)
-    if matter is None or not _user().can_see_county(matter.county):
+    if matter is None:
         abort(404)
+    if not _user().can_see_county(matter.county):
+        not_in_scope(f"matter:{matter_id}")
     return matter
 
 

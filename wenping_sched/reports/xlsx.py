@@ -1,4 +1,9 @@
-"""openpyxl helpers: a bordered table with a merged title, A4 print setup, reproducible bytes."""
+"""openpyxl helpers: a bordered table with a merged title, A4 print setup, reproducible bytes.
+
+Every cell is written through ``write``: text is always a string cell, never a formula (openpyxl
+would store "=cmd|' /C calc'!A0" as one), and characters a workbook cannot hold are dropped, so
+whatever a person once typed, the export opens and shows it as data.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
+
+from ..validation import printable
 
 THIN = Side(style="thin", color="000000")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -25,11 +33,26 @@ WRAP = Alignment(wrap_text=True, vertical="center")
 CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
+def write(sheet: Worksheet, row: int, column: int, value: Any) -> Cell:
+    """Put ``value`` in a cell as data: numbers stay numbers, everything else is a string cell."""
+    cell = sheet.cell(row=row, column=column)
+    if value is None:
+        cell.value = None
+    elif isinstance(value, bool | int | float | datetime):
+        cell.value = value
+    else:
+        # Set the type after the value: openpyxl types a string starting with "=" as a formula.
+        # Excel holds at most 32,767 characters in a cell.
+        cell.value = printable(value, multiline=True)[:32767]
+        cell.data_type = "s"
+    return cell
+
+
 def new_sheet(workbook: Workbook, title: str, widths: Sequence[float], first: bool = False) -> Worksheet:
     """A sheet with column widths set and A4 portrait, fit-to-width printing."""
     sheet = workbook.active if first and workbook.active is not None else workbook.create_sheet()
     assert isinstance(sheet, Worksheet)
-    sheet.title = title[:31]
+    sheet.title = printable(title).translate(str.maketrans("", "", "[]:*?/\\"))[:31] or "Sheet"
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
@@ -45,7 +68,7 @@ def new_sheet(workbook: Workbook, title: str, widths: Sequence[float], first: bo
 def title_row(sheet: Worksheet, row: int, text: str, columns: int, height: float = 32) -> None:
     """A title merged across the table's width."""
     sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=columns)
-    cell = sheet.cell(row=row, column=1, value=text)
+    cell = write(sheet, row, 1, text)
     cell.font = TITLE_FONT
     cell.alignment = CENTRE
     sheet.row_dimensions[row].height = height
@@ -65,7 +88,7 @@ def put(
         sheet.cell(row=row, column=c).border = BORDER
     if span > 1:
         sheet.merge_cells(start_row=row, start_column=column, end_row=row, end_column=column + span - 1)
-    cell = sheet.cell(row=row, column=column, value=value)
+    cell = write(sheet, row, column, value)
     cell.font = LABEL_FONT if label else BODY_FONT
     cell.alignment = CENTRE if (label or centre) else WRAP
     if label:
