@@ -22,6 +22,7 @@ from .dates import clear_monday, window
 
 PASSWORD = "junk-pass-2026"
 WINDOW = window(clear_monday(weeks_ahead=3, weeks=1), 0, 0, end="12:00")
+LEAVE_DAY = clear_monday(weeks_ahead=5, weeks=1).isoformat()
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 ODD_DATES = [
@@ -131,6 +132,14 @@ def _valid_bodies() -> dict[tuple[str, str], dict[str, Any] | list[Any]]:
         ("POST", "/api/v1/matters/1/panels"): panel,
         ("POST", "/api/v1/panels/1/reschedule"): {"window": WINDOW},
         ("POST", "/api/v1/plans"): [{"matter_id": 1, **panel}],
+        ("POST", "/api/v1/matters/1/draws"): panel,
+        ("POST", "/api/v1/draws/1/reveal"): {"witness": "王监督", "witness_input": "4711"},
+        ("POST", "/api/v1/panels/1/evaluations"): [
+            {"expert_id": 1, "attendance": "present", "score": 5, "remarks": "准时"}
+        ],
+        ("POST", "/api/v1/experts/1/credit"): {"delta": -5, "reason": "投诉"},
+        ("POST", "/api/v1/experts/1/suspension"): {"until": LEAVE_DAY, "reason": "核查"},
+        ("POST", "/api/v1/experts/1/leave"): {"start": LEAVE_DAY, "end": LEAVE_DAY, "reason": "出差"},
         ("POST", "/api/v1/joint-meetings"): {
             "title": "会",
             "required": ["发改委"],

@@ -129,6 +129,12 @@ def test_a_draw_that_cannot_have_the_lock_answers_503_in_time(app, setting, monk
             holding.set()
             release.wait(30)
 
+    # A page that takes the lock: revealing a witnessed draw (committing one takes no lock).
+    committed, _ = _in_thread(
+        app, lambda c: c.post(f"/api/v1/matters/{matters[2]}/draws", json=BODY, headers=headers)
+    )
+    assert committed.status_code == 201, committed.get_json()
+    draw_id = committed.get_json()["id"]
     monkeypatch.setattr(locking, "lock_pools", lock_and_hold)
     held: dict[str, Any] = {}
 
@@ -166,14 +172,7 @@ def test_a_draw_that_cannot_have_the_lock_answers_503_in_time(app, setting, monk
                 session["_sid"] = open_session(db.session.get(User, user))
             db.session.commit()
             return client.post(
-                f"/matters/{matters[2]}/panels/new",
-                data={
-                    "size": "2",
-                    "min_senior": "0",
-                    "window_start": WINDOW[0],
-                    "window_end": WINDOW[1],
-                    "duration_minutes": "120",
-                },
+                f"/draws/{draw_id}/reveal", data={"witness": "王监督", "witness_input": "4711"}
             )
 
         shown, _ = _in_thread(app, page)

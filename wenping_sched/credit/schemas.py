@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError, validates_schema
 
 from ..timeutil import at_local, parse_local
+from ..validation import Schema as InputSchema
 from .models import ATTENDANCE
 
 DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -40,7 +41,7 @@ class DayOrTime(fields.Field):
             raise ValidationError(_("不是有效的日期或时间（应为 2026-12-07 或 2026-12-07T08:30）")) from e
 
 
-class EvaluationIn(Schema):
+class EvaluationIn(InputSchema):
     expert_id = fields.Integer(
         required=True, strict=True, validate=Range(min=1, max=2**31 - 1), metadata={"description": "专家编号"}
     )
@@ -88,7 +89,7 @@ class ExpertCreditOut(CreditOut):
     """The credit object as the suspension endpoint answers it (its own name in the OpenAPI)."""
 
 
-class ManualEntryIn(Schema):
+class ManualEntryIn(InputSchema):
     delta = fields.Integer(
         required=True,
         strict=True,
@@ -104,14 +105,14 @@ class ManualEntryOut(CreditEntryOut):
     suspended_until = fields.String(allow_none=True)
 
 
-class SuspensionIn(Schema):
+class SuspensionIn(InputSchema):
     until = fields.Date(
         required=True, allow_none=True, metadata={"description": "暂停至（含当日）；null 为解除"}
     )
     reason = fields.String(required=True, validate=Length(min=1, max=200), metadata={"description": "原因"})
 
 
-class LeaveIn(Schema):
+class LeaveIn(InputSchema):
     start = DayOrTime(required=True, metadata={"description": "开始：日期（全天）或本地时间"})
     end = DayOrTime(end=True, required=True, metadata={"description": "结束：日期（含当日）或本地时间"})
     reason = fields.String(load_default="", validate=Length(max=200), metadata={"description": "事由"})

@@ -4,11 +4,13 @@ from apiflask import Schema, fields
 from apiflask.validators import Length, Regexp
 from flask_babel import lazy_gettext as _l
 
+from ..validation import Schema as InputSchema
+
 # Typed by a person: something visible, and no control characters.
 _VISIBLE = Regexp(r"^[^\x00-\x1f\x7f]*\S[^\x00-\x1f\x7f]*$", error=_l("不能为空，也不能含控制字符"))
 
 
-class RevealIn(Schema):
+class RevealIn(InputSchema):
     witness = fields.String(
         required=True, validate=[Length(min=1, max=64), _VISIBLE], metadata={"description": "监督人姓名"}
     )
