@@ -50,6 +50,8 @@ def test_coordinators_home_is_the_dashboard(
     assert "工作台" in html and 'href="/pools"' in html
     assert "等待专家答复的评审组" in html and f"#{panel['id']}" in html
     assert "0/3 已答复" in html
+    # The waiting panel names its matter by number, linked to the matter's page.
+    assert f'href="/matters/{city["matter"].id}"' in html.split('id="waiting"')[1].split("</section>")[0]
     assert "排队中 3 封" in html  # not yet delivered
     assert "酒泉东站片区棚户区改造" in html  # upcoming within 30 days
     deliver()
