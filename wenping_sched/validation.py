@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -90,11 +92,27 @@ def printable(value: Any, multiline: bool = False) -> str:
 MAX_WINDOW = timedelta(days=92)
 
 
+_RECORDING_HISTORY: ContextVar[bool] = ContextVar("recording_history", default=False)
+
+
+@contextmanager
+def recording_history() -> Iterator[None]:
+    """Within the block, meetings that have already taken place may be drawn: only for loading
+    what happened before the service began (the demo city's past panels), never for a request."""
+    token = _RECORDING_HISTORY.set(True)
+    try:
+        yield
+    finally:
+        _RECORDING_HISTORY.reset(token)
+
+
 def past_problem(start: datetime) -> str | None:
     """Why a meeting starting at ``start`` can no longer be drawn, confirmed or invited to, or None."""
     from .models.types import utcnow
     from .timeutil import fmt_local
 
+    if _RECORDING_HISTORY.get():
+        return None
     now = utcnow()
     if start < now:
         return _("时间已过（现在是 %(now)s），请选择以后的时间", now=fmt_local(now))

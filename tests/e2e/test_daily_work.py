@@ -389,7 +389,7 @@ def test_the_city_sees_the_heat_map_and_statistics(office: Live, browser: Any, s
 # --- every page of every role -------------------------------------------------------------------------------
 
 
-NOT_PAGES = (".ics", ".csv", ".xlsx", ".zip", "/docs/", "/static/")
+NOT_PAGES = (".ics", ".csv", ".xlsx", ".zip", ".json", "/docs/", "/static/")
 
 
 def _page_urls(live: Live, role: str) -> list[str]:

@@ -60,7 +60,7 @@ def _window(days: int) -> list[str]:
 
 def _draw_a_panel(app: Any) -> dict[str, Any]:
     """The demo city, and a panel drawn through the API as a coordinator would."""
-    from wenping_sched.auth.operations import create_user
+    from wenping_sched.auth.operations import create_user, open_session
     from wenping_sched.demo import load_demo_data
     from wenping_sched.extensions import db
     from wenping_sched.models import DrawRecord, Matter
@@ -70,6 +70,8 @@ def _draw_a_panel(app: Any) -> dict[str, Any]:
         user = create_user("backup_city", PASSWORD, "coordinator", scope="city")
         matter = db.session.scalars(select(Matter).where(Matter.county.is_(None)).order_by(Matter.id)).first()
         assert matter is not None
+        db.session.flush()
+        sid = open_session(user)  # the signed-in page session, part of the data backed up
         db.session.commit()
         ids = {"user": user.id, "matter": matter.id}
         db.session.remove()
@@ -87,7 +89,7 @@ def _draw_a_panel(app: Any) -> dict[str, Any]:
         instance = parse_panels(record.instance)
         assert validate_panels(instance, parse_panel_solution(record.solution, instance.timezone)) == []
         db.session.remove()
-    return {"ids": ids, "headers": headers}
+    return {"ids": ids, "headers": headers, "sid": sid}
 
 
 def _views(app: Any, world: dict[str, Any]) -> dict[str, bytes]:
@@ -96,6 +98,7 @@ def _views(app: Any, world: dict[str, Any]) -> dict[str, bytes]:
     client = app.test_client()
     with client.session_transaction() as session:
         session["_user_id"] = str(ids["user"])
+        session["_sid"] = world["sid"]
         session["_fresh"] = True
     urls = {
         "panel": (f"/api/v1/panels/{ids['panel']}", headers),
@@ -109,8 +112,10 @@ def _views(app: Any, world: dict[str, Any]) -> dict[str, bytes]:
     for name, (url, extra) in urls.items():
         resp = client.get(url, headers=extra)
         assert resp.status_code == 200, (name, resp.status_code)
-        # The page's CSRF token belongs to the browser session, not to the draw.
-        views[name] = re.sub(rb'name="csrf_token" value="[^"]*"', b'name="csrf_token"', resp.get_data())
+        # The page's CSRF token belongs to the browser session and its style nonce to the response
+        # (a new one each time, as the content security policy asks), not to the draw.
+        data = re.sub(rb'name="csrf_token" value="[^"]*"', b'name="csrf_token"', resp.get_data())
+        views[name] = re.sub(rb'nonce="[^"]*"', b'nonce=""', data)
     return views
 
 

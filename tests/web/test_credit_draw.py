@@ -114,6 +114,7 @@ def test_a_suspended_member_who_accepted_stays_through_a_redraw(make_user, exper
 def test_a_plan_avoids_the_suspended_too(make_user, expert_factory, matter_factory):
     from wenping_sched.extensions import db
     from wenping_sched.models import DrawRecord
+    from wenping_sched.plans import applying
     from wenping_sched.plans import operations as plans
 
     user = make_user()
@@ -139,7 +140,7 @@ def test_a_plan_avoids_the_suspended_too(make_user, expert_factory, matter_facto
     db.session.refresh(plan)
     assert plan.status == "done", plan.error
     assert str(experts[0].id) in plan.instance["panels"][0]["exclude"]
-    plans.apply_plan(user, plan)
+    applying.apply_plan(user, plan)
     db.session.commit()
     record = db.session.scalars(select(DrawRecord).order_by(DrawRecord.id.desc())).first()
     validated(record)
@@ -154,6 +155,7 @@ def test_a_plan_applied_after_a_suspension_or_a_leave_skips_the_panel_that_would
 ):
     from wenping_sched.extensions import db
     from wenping_sched.models import Panel
+    from wenping_sched.plans import applying
     from wenping_sched.plans import operations as plans
     from wenping_sched.timeutil import at_local
 
@@ -179,7 +181,7 @@ def test_a_plan_applied_after_a_suspension_or_a_leave_skips_the_panel_that_would
     _leave(
         user, away, at_local(meeting.date(), time(0)), at_local(meeting.date() + timedelta(days=1), time(0))
     )
-    result = plans.apply_plan(user, plan)
+    result = applying.apply_plan(user, plan)
     db.session.commit()
     assert [why for _index, why in result.skipped] == ["有专家已暂停抽取或在该时间请假"] * 2
     assert db.session.scalars(select(Panel)).all() == []

@@ -37,7 +37,8 @@ from .archive import SECRET_KEY, SQLITE_FILE, TABLES, BackupError, Manifest, Rea
 __all__ = ["BackupError", "Manifest", "RestoreReport", "backup", "restore"]
 
 # What init-db itself puts into a new database: their rows alone do not make it "hold data".
-REFERENCE_TABLES = frozenset({rows.VERSION_TABLE, "pool", "sector", "department"})
+# The audit chain's head starts as one row written by the migration that made the chain.
+REFERENCE_TABLES = frozenset({rows.VERSION_TABLE, "pool", "sector", "department", "audit_chain_head"})
 TABLE_NAMES = {
     "expert": "专家",
     "matter": "重大事项",
@@ -260,6 +261,11 @@ def _restore_postgresql(reader: Reader, head: str) -> None:
         missing = sorted({t.name for t in tables} - set(manifest.tables))
         if missing:
             raise BackupError(_("备份文件不完整：缺少表 %(tables)s", tables="、".join(missing)))
+        # Rows the migrations themselves write (the audit chain's starting head) give way to the
+        # backup's: children first, so no foreign key stands in the way.
+        for table in reversed(tables):
+            if conn.execute(select(func.count()).select_from(table)).scalar():
+                conn.execute(table.delete())
         for table in tables:
             rows.load_table(conn, table, reader.lines(f"{TABLES}{table.name}.jsonl"))
         rows.reset_sequences(conn, tables)

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import Matter, Panel, User
 from ..operations import OperationError
 from ..timeutil import at_local, local_now
+from ..validation import recording_history
 from . import evaluations, leave, operations
 from .models import Evaluation
 from .points import active_suspension
@@ -31,11 +32,12 @@ def _past_window() -> tuple[datetime, datetime]:
 def _met_panel(user: User, matter: Matter, size: int) -> Panel:
     from ..panels import operations as panel_operations
 
-    panel = panel_operations.propose_panel(
-        user,
-        matter,
-        {"size": size, "seats": {}, "min_senior": 1, "window": _past_window(), "duration_minutes": 180},
-    )
+    with recording_history():  # the meeting took place before the demo begins
+        panel = panel_operations.propose_panel(
+            user,
+            matter,
+            {"size": size, "seats": {}, "min_senior": 1, "window": _past_window(), "duration_minutes": 180},
+        )
     panel.status = "confirmed"
     for m in panel.members:
         m.state, m.answered_at = "accepted", panel.created_at
