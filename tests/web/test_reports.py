@@ -357,8 +357,8 @@ def analysed(client, auth_headers, drawn):
 
     from solver.validate import validate_meetings
     from wenping_sched.extensions import db
-    from wenping_sched.meetings import scheduling
     from wenping_sched.models import Contact, Department, JointMeeting, Room
+    from wenping_sched.solving import meetings as scheduling
 
     matter, _panel, city = drawn
     for department in db.session.scalars(select(Department)):

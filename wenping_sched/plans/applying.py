@@ -20,15 +20,14 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from solver import draw_proof
-from solver.instance import InstanceError, ineligibility, panel_solution_to_json, parse_panels
-
 from .. import audit, locking, solving
 from ..credit.draw import draw_constraints
 from ..draws import operations as draws
 from ..extensions import db
 from ..models import DrawRecord, Expert, Matter, Panel, PanelMember, Plan, User, utcnow
 from ..operations import OperationError
+from ..solving import InstanceError, ineligibility, panel_solution_to_json, parse_panels
+from ..solving import proof as draw_proof
 from ..timeutil import parse_local
 
 
@@ -98,7 +97,7 @@ def _still_free(expert_ids: list[int], start: datetime, end: datetime) -> str | 
     )
     if len(active) != len(expert_ids):
         return _("有专家已出库")
-    busy = solving._commitments(expert_ids, (start, end), None)
+    busy = solving.panel_commitments(expert_ids, (start, end), None)
     if busy:
         return _("有专家在该时间已被其他评审组占用")
     away = draw_constraints(expert_ids, (start, end))
