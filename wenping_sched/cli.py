@@ -304,7 +304,7 @@ def audit_verify() -> None:
 @with_appcontext
 def worker(interval: float, once: bool) -> None:
     """发送排队的邮件并执行排队的求解，直到停止（设置 WENPING_QUEUE_URL 时作为 RQ worker 运行）。"""
-    from .invitations.worker import run_worker
+    from .worker import run_worker
 
     sys.exit(run_worker(interval=interval, once=once))
 

@@ -14,11 +14,11 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Matter, Panel, User
+from ..models.credit import Evaluation
 from ..operations import OperationError
+from ..standing.points import active_suspension
 from ..timeutil import at_local, local_now
 from . import evaluations, leave, operations
-from .models import Evaluation
-from .points import active_suspension
 
 
 def _past_window() -> tuple[datetime, datetime]:

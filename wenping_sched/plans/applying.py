@@ -21,13 +21,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import audit, locking, solving
-from ..credit.draw import draw_constraints
 from ..draws import operations as draws
 from ..extensions import db
 from ..models import DrawRecord, Expert, Matter, Panel, PanelMember, Plan, User, utcnow
 from ..operations import OperationError
 from ..solving import InstanceError, ineligibility, panel_solution_to_json, parse_panels
 from ..solving import proof as draw_proof
+from ..standing.draw import draw_constraints
 from ..timeutil import parse_local
 
 

@@ -31,10 +31,10 @@ from solver.instance import (
 from solver.panels import solve_panels
 from solver.validate import validate_panels
 
-from ..credit.draw import draw_constraints
-from ..experts.queries import loads
 from ..extensions import db
 from ..models import Expert, ExpertBusy, Panel, PanelMember, Pool
+from ..standing.draw import draw_constraints
+from ..standing.load import loads
 from ..timeutil import local_tz
 from ..validation import MAX_LOAD
 from .common import SolverBug, calendar_block
