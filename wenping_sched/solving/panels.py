@@ -273,7 +273,7 @@ def draw_lottery(request: PanelRequest, panel_id: str, ignore_panel_id: int | No
     _count, avoided = screening(parsed, 0, instance["panels"][0].get("exclude_reasons"))
     outcome = lottery.panel_lottery(parsed, panel_id, time_limit=PANEL_TIME_LIMIT)
     if isinstance(outcome, Unfilled):
-        return LotteryOutcome(instance, None, outcome, _eligible(parsed, {}), avoided)
+        return LotteryOutcome(instance, None, outcome, eligible_rows(parsed, {}), avoided)
     size = parsed.panels[0].size
     problems = draw_proof.check_lottery({**outcome.to_json(), "chances": None}, size)
     panel = parsed.panels[0]
@@ -283,11 +283,12 @@ def draw_lottery(request: PanelRequest, panel_id: str, ignore_panel_id: int | No
         problems += [f"fixed {e} missing" for e in panel.fixed if e not in experts]
     if problems:
         raise SolverBug("; ".join(problems))
-    return LotteryOutcome(instance, outcome, None, _eligible(parsed, outcome.chances()), avoided)
+    return LotteryOutcome(instance, outcome, None, eligible_rows(parsed, outcome.chances()), avoided)
 
 
-def _eligible(parsed: PanelInstance, chances: dict[str, float]) -> list[dict[str, Any]]:
-    panel = parsed.panels[0]
+def eligible_rows(parsed: PanelInstance, chances: dict[str, float], index: int = 0) -> list[dict[str, Any]]:
+    """Who could sit on the instance's ``index``-th panel, with each one's chance: best chance first."""
+    panel = parsed.panels[index]
     rows = [
         {
             "expert_id": int(e.id),
