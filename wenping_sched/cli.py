@@ -204,7 +204,7 @@ def solve() -> None:
 
 
 def _solve(kind: str, instance: str, output: str | None, time_limit: float | None, seed: int | None) -> None:
-    from solver.cli import run
+    from .solving.standalone import run
 
     sys.exit(run(kind, instance, output, time_limit=time_limit, seed=seed))
 
@@ -242,8 +242,9 @@ def verify_draw(record: str) -> None:
 
     核对无误退出码 0，有不符之处 1，文件无法读取 2。
     """
-    # Standard library only: the check is what anyone holding the record can run (no solver, no app).
-    from solver.draw_proof import verify_record
+    # The solver's standard-library check, the one anyone holding the record can run (no CP-SAT, no
+    # database); reached through solving, the one place that imports the solver.
+    from .solving.proof import verify_record
 
     try:
         data = json.loads(Path(record).read_bytes().decode("utf-8-sig"))
@@ -303,7 +304,7 @@ def audit_verify() -> None:
 @with_appcontext
 def worker(interval: float, once: bool) -> None:
     """发送排队的邮件并执行排队的求解，直到停止（设置 WENPING_QUEUE_URL 时作为 RQ worker 运行）。"""
-    from .invitations.worker import run_worker
+    from .worker import run_worker
 
     sys.exit(run_worker(interval=interval, once=once))
 

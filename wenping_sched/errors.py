@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 from apiflask import APIFlask, HTTPError
@@ -165,17 +166,20 @@ def error_body(
     return {"error": {"code": code or CODES.get(status, "error"), "message": message, "fields": fields or {}}}
 
 
+# Who is behind the request: auth answers (it sits above this module and raises its errors), and
+# registers the lookup when the app is made; until then a denial is recorded without a user.
+_caller_lookup: Callable[[], Any] | None = None
+
+
+def register_caller_lookup(lookup: Callable[[], Any]) -> None:
+    """Set how a refused request finds its user (API token or page session) for the audit log."""
+    global _caller_lookup
+    _caller_lookup = lookup
+
+
 def _caller() -> Any:
-    """The user behind the request (API token or page session), or None."""
-    from flask_login import current_user
-
-    from .auth.api import token_auth
-    from .models import User
-
-    user = token_auth.current_user if is_api_request() else None
-    if not isinstance(user, User) and current_user and getattr(current_user, "is_authenticated", False):
-        user = current_user._get_current_object()
-    return user if isinstance(user, User) else None
+    """The user behind the request, or None."""
+    return _caller_lookup() if _caller_lookup is not None else None
 
 
 def _audit_alone(action: str, target: str, **detail: Any) -> None:

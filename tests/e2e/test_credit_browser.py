@@ -41,8 +41,8 @@ def _shot(page: Any, shots: Path, name: str) -> None:
 
 def test_a_coordinator_rates_a_panel_that_met_in_one_form(live: Live, browser: Any, shots: Path) -> None:
     from wenping_sched.credit import evaluations
-    from wenping_sched.credit.models import CreditEntry
     from wenping_sched.extensions import db
+    from wenping_sched.models.credit import CreditEntry
 
     panel_id, names = _met_panel(live)
     live.deliver()  # the invitations of the panel, so that no later test finds them in the outbox
@@ -91,9 +91,9 @@ def test_a_coordinator_rates_a_panel_that_met_in_one_form(live: Live, browser: A
 
 
 def test_an_expert_declares_leave_on_a_phone(live: Live, browser: Any, shots: Path) -> None:
-    from wenping_sched.credit.models import Leave
     from wenping_sched.extensions import db
     from wenping_sched.models import User
+    from wenping_sched.models.credit import Leave
     from wenping_sched.timeutil import local_now
 
     with live.app.app_context():

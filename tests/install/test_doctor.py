@@ -185,7 +185,7 @@ def test_a_queue_without_a_worker(make_app: Callable[..., Any], redis_url: str) 
     from redis import Redis
     from rq import Worker
 
-    from wenping_sched.invitations.worker import rq_queues
+    from wenping_sched.worker import rq_queues
 
     app = make_app(**GOOD, QUEUE_URL=redis_url)
     _enter_2027(app)

@@ -15,7 +15,6 @@ from solver.validate import validate_meetings
 from wenping_sched import solving
 from wenping_sched.calendar_admin import operations
 from wenping_sched.extensions import db
-from wenping_sched.meetings import scheduling
 from wenping_sched.models import (
     JOINT_MEETING_DEPARTMENTS,
     CalendarDay,
@@ -24,6 +23,7 @@ from wenping_sched.models import (
     Department,
     Room,
 )
+from wenping_sched.solving import meetings as scheduling
 from wenping_sched.timeutil import parse_local
 
 GOOD_LIST = """日期,类型

@@ -37,14 +37,14 @@ def _year(panel: Any) -> int:
 
 
 def _entries(expert_id: int) -> list[Any]:
-    from wenping_sched.credit.models import CreditEntry
     from wenping_sched.extensions import db
+    from wenping_sched.models.credit import CreditEntry
 
     return list(db.session.scalars(select(CreditEntry).where(CreditEntry.expert_id == expert_id)))
 
 
 def test_each_evaluation_rule_deducts_its_points(client, auth_headers, city_panel):
-    from wenping_sched.credit.points import score
+    from wenping_sched.standing.points import score
 
     panel, (a, b, c, d) = city_panel["panel"], city_panel["members"]
     headers = auth_headers(city_panel["user"])
@@ -77,7 +77,7 @@ def test_each_evaluation_rule_deducts_its_points(client, auth_headers, city_pane
 
 
 def test_late_and_low_score_together_and_an_absent_score_is_not_rated(client, auth_headers, city_panel):
-    from wenping_sched.credit.points import score
+    from wenping_sched.standing.points import score
 
     panel, (a, b, _c, _d) = city_panel["panel"], city_panel["members"]
     headers = auth_headers(city_panel["user"])
@@ -95,10 +95,10 @@ def test_late_and_low_score_together_and_an_absent_score_is_not_rated(client, au
 
 
 def test_declining_an_accepted_invitation_late_costs_points(client, city_panel):
-    from wenping_sched.credit.points import score
     from wenping_sched.extensions import db
     from wenping_sched.invitations import rsvp
     from wenping_sched.models.types import utcnow
+    from wenping_sched.standing.points import score
     from wenping_sched.timeutil import to_local
 
     panel, (a, b, _c, _d) = city_panel["panel"], city_panel["members"]
@@ -139,8 +139,8 @@ def test_falling_below_the_threshold_suspends_at_once_and_tells_the_expert(
 ):
     from dateutil.relativedelta import relativedelta
 
-    from wenping_sched.credit.points import active_suspension, today
     from wenping_sched.models.outbox import OutboxMessage
+    from wenping_sched.standing.points import active_suspension, today
 
     six_months = today() + relativedelta(months=6)
 
@@ -168,7 +168,7 @@ def test_falling_below_the_threshold_suspends_at_once_and_tells_the_expert(
     client.post(
         f"/api/v1/experts/{expert.id}/credit", json={"delta": -5, "reason": "迟交意见"}, headers=headers
     )
-    from wenping_sched.credit.models import Suspension
+    from wenping_sched.models.credit import Suspension
 
     assert len(_rows(Suspension, expert_id=expert.id)) == 1
 
@@ -210,8 +210,8 @@ def test_manual_entries_are_checked(client, make_user, auth_headers, expert_fact
 
 
 def test_suspend_by_hand_and_lift_with_a_reason(client, make_user, auth_headers, expert_factory):
-    from wenping_sched.credit.points import today
     from wenping_sched.models.outbox import OutboxMessage
+    from wenping_sched.standing.points import today
 
     headers = auth_headers(make_user())
     expert = expert_factory(pool="city", email="li@example.cn")
@@ -239,10 +239,10 @@ def test_suspend_by_hand_and_lift_with_a_reason(client, make_user, auth_headers,
 
 
 def test_rules_changed_apply_from_then_on_and_never_rewrite_the_past(client, login, city_panel):
-    from wenping_sched.credit.models import CreditRules
-    from wenping_sched.credit.points import score
     from wenping_sched.extensions import db
     from wenping_sched.models import AuditLog
+    from wenping_sched.models.credit import CreditRules
+    from wenping_sched.standing.points import score
 
     panel, (a, b, _c, _d) = city_panel["panel"], city_panel["members"]
     user = city_panel["user"]
@@ -284,7 +284,7 @@ def test_rules_changed_apply_from_then_on_and_never_rewrite_the_past(client, log
 
 
 def test_only_the_city_changes_the_rules(client, make_user, login):
-    from wenping_sched.credit.models import CreditRules
+    from wenping_sched.models.credit import CreditRules
 
     login(make_user(scope="敦煌市"))
     assert client.get("/credit/settings").status_code == 200
@@ -392,8 +392,8 @@ def test_a_new_year_starts_at_100(make_user, expert_factory):
     from datetime import datetime
 
     from wenping_sched.credit.operations import add_entry
-    from wenping_sched.credit.points import score, this_year
     from wenping_sched.extensions import db
+    from wenping_sched.standing.points import score, this_year
     from wenping_sched.timeutil import local_tz
 
     expert = expert_factory(pool="city")
@@ -510,8 +510,8 @@ def test_departments_see_no_credit(client, make_user, login, expert_factory):
 
 def test_a_correction_never_charges_the_past_at_todays_rules(city_panel):
     from wenping_sched.credit import evaluations, operations
-    from wenping_sched.credit.models import DEFAULT_RULES
     from wenping_sched.extensions import db
+    from wenping_sched.models.credit import DEFAULT_RULES
 
     panel, (a, _b, _c, _d) = city_panel["panel"], city_panel["members"]
     user = city_panel["user"]

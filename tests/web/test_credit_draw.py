@@ -37,9 +37,9 @@ def test_the_draw_avoids_the_suspended_and_the_away_and_says_why(
     client, make_user, auth_headers, expert_factory, matter_factory
 ):
     from wenping_sched.credit.operations import manual_entry
-    from wenping_sched.credit.points import active_suspension
     from wenping_sched.extensions import db
     from wenping_sched.models import DrawRecord
+    from wenping_sched.standing.points import active_suspension
     from wenping_sched.timeutil import at_local
 
     user = make_user()

@@ -104,9 +104,9 @@ def _day(value: Any) -> str:
 def test_leave_over_an_accepted_meeting_declines_it_draws_a_replacement_and_tells_everyone(
     client, make_user, login, accepted, smtp
 ):
-    from wenping_sched.credit.models import CreditEntry, Leave
     from wenping_sched.extensions import db
     from wenping_sched.models import DrawRecord, PanelMember
+    from wenping_sched.models.credit import CreditEntry, Leave
 
     panel = accepted["panel"]
     member = panel.members[0]
@@ -159,8 +159,8 @@ def test_leave_over_an_accepted_meeting_declines_it_draws_a_replacement_and_tell
 
 
 def test_late_leave_costs_the_late_decline_points(client, make_user, auth_headers, accepted, smtp):
-    from wenping_sched.credit.models import CreditEntry
     from wenping_sched.extensions import db
+    from wenping_sched.models.credit import CreditEntry
     from wenping_sched.models.types import utcnow
 
     panel = accepted["panel"]
@@ -220,7 +220,7 @@ def test_leave_with_clock_times(client, make_user, auth_headers, expert_factory)
 
 
 def test_withdrawing_a_leave(client, make_user, auth_headers, expert_factory):
-    from wenping_sched.credit.draw import draw_constraints
+    from wenping_sched.standing.draw import draw_constraints
     from wenping_sched.timeutil import parse_local
 
     expert = expert_factory(pool="city")

@@ -66,9 +66,9 @@ def test_the_dashboard_lists_a_met_panel_until_it_is_rated_in_one_form(client, m
 
 
 def test_an_experts_credit_page_and_its_forms(client, met_panel, expert_factory):
-    from wenping_sched.credit.models import Leave
-    from wenping_sched.credit.points import active_suspension, score
     from wenping_sched.extensions import db
+    from wenping_sched.models.credit import Leave
+    from wenping_sched.standing.points import active_suspension, score
 
     expert = expert_factory(pool="city", name="赵专家")
     url = f"/experts/{expert.id}/credit"
@@ -133,9 +133,9 @@ def test_the_pools_list_filters_the_suspended_and_sorts_by_points(client, met_pa
 def test_the_yearly_report_page_and_xlsx(client, met_panel, expert_factory):
     from wenping_sched.credit import evaluations
     from wenping_sched.credit.operations import manual_entry
-    from wenping_sched.credit.points import this_year
     from wenping_sched.extensions import db
     from wenping_sched.models import AuditLog
+    from wenping_sched.standing.points import this_year
     from wenping_sched.timeutil import to_local
 
     panel, user = met_panel["panel"], met_panel["user"]
@@ -214,10 +214,10 @@ def test_an_experts_own_pages_on_a_phone(client, make_user, login, expert_factor
 
 def test_the_demo_city_has_credit_to_show(app):
     from wenping_sched.credit.demo import load_demo_credit
-    from wenping_sched.credit.models import Leave, Suspension
     from wenping_sched.demo import load_demo_activity, load_demo_data
     from wenping_sched.extensions import db
     from wenping_sched.models import DrawRecord
+    from wenping_sched.models.credit import Leave, Suspension
 
     load_demo_data()
     load_demo_activity()

@@ -15,8 +15,8 @@ from wenping_sched.timeutil import local_now
 
 def test_the_heat_map_of_the_coming_fortnight_is_not_all_green(app: Any) -> None:
     from wenping_sched.meetings import operations as meeting_ops
-    from wenping_sched.meetings import scheduling
     from wenping_sched.models import JOINT_MEETING_DEPARTMENTS, User
+    from wenping_sched.solving import meetings as scheduling
 
     load_demo_data()
     user = db.session.scalar(select(User).where(User.username == "demo"))

@@ -154,7 +154,7 @@ def test_the_mail_headers_stay_one_line(tainted):
 
 
 def test_the_writer_forces_text_for_every_kind_of_formula():
-    from wenping_sched.reports import xlsx
+    from wenping_sched import xlsx
 
     book = openpyxl.Workbook()
     sheet = book.active

@@ -17,7 +17,6 @@ from sqlalchemy import select
 from solver.instance import parse_meeting_solution, parse_meetings
 from solver.validate import validate_meetings
 from wenping_sched.extensions import db
-from wenping_sched.meetings import scheduling
 from wenping_sched.models import (
     JOINT_MEETING_DEPARTMENTS,
     Contact,
@@ -26,6 +25,7 @@ from wenping_sched.models import (
     JointMeeting,
     Room,
 )
+from wenping_sched.solving import meetings as scheduling
 from wenping_sched.timeutil import parse_local
 
 from .dates import at, clear_monday, window

@@ -228,7 +228,7 @@ def test_plan_runs_on_a_real_rq_worker(app, client, make_user, auth_headers, wor
     from rq import SimpleWorker
 
     from wenping_sched.extensions import db
-    from wenping_sched.invitations.worker import rq_queues
+    from wenping_sched.worker import rq_queues
 
     connection = redis.Redis.from_url(REDIS_URL)
     try:

@@ -357,8 +357,8 @@ def analysed(client, auth_headers, drawn):
 
     from solver.validate import validate_meetings
     from wenping_sched.extensions import db
-    from wenping_sched.meetings import scheduling
     from wenping_sched.models import Contact, Department, JointMeeting, Room
+    from wenping_sched.solving import meetings as scheduling
 
     matter, _panel, city = drawn
     for department in db.session.scalars(select(Department)):
@@ -425,7 +425,7 @@ def test_a_matter_without_meetings_says_so(client, login, drawn):
 def test_an_xlsx_as_of_a_time_does_not_depend_on_the_clock(app, monkeypatch):
     import openpyxl.writer.excel as excel
 
-    from wenping_sched.reports import xlsx
+    from wenping_sched import xlsx
 
     def workbook():
         book = openpyxl.Workbook()

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from solver.validate import validate_meetings
 from tests.web.dates import clear_monday, window
 from wenping_sched.extensions import db
-from wenping_sched.meetings import scheduling
 from wenping_sched.models import JOINT_MEETING_DEPARTMENTS, Contact, Department, JointMeeting, Panel, Room
+from wenping_sched.solving import meetings as scheduling
 from wenping_sched.timeutil import parse_local
 
 REQUIRED = [code for code, _ in JOINT_MEETING_DEPARTMENTS]

@@ -10,7 +10,21 @@ from ..models import User
 from .operations import session_user
 
 
+def current_caller() -> User | None:
+    """The user behind the request (API token or page session), or None."""
+    from flask_login import current_user
+
+    from ..errors import is_api_request
+    from .api import token_auth
+
+    user = token_auth.current_user if is_api_request() else None
+    if not isinstance(user, User) and current_user and getattr(current_user, "is_authenticated", False):
+        user = current_user._get_current_object()
+    return user if isinstance(user, User) else None
+
+
 def init_app(app: Flask) -> None:
+    from .. import errors
     from . import api, routes
 
     login_manager.login_view = "auth.login"
@@ -25,3 +39,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(routes.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)
+    # A refused request is audited with its user: errors asks auth through this lookup.
+    errors.register_caller_lookup(current_caller)

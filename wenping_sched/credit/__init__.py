@@ -8,9 +8,9 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from ..extensions import csrf
     from ..invitations import rsvp
+    from ..standing.draw import leave_label
+    from ..standing.points import cn_date
     from . import api, operations, routes
-    from .draw import leave_label
-    from .points import cn_date
 
     app.register_blueprint(routes.bp)
     app.register_blueprint(api.bp)

@@ -11,10 +11,10 @@ from ..auth.api import current_api_user, require_coordinator, token_auth
 from ..errors import api_abort
 from ..extensions import db
 from ..models import Expert, Panel, User
+from ..models.credit import Leave
 from ..operations import commit_or_abort
+from ..standing.points import active_suspension, score
 from . import evaluations, leave, operations, queries
-from .models import Leave
-from .points import active_suspension, score
 from .schemas import (
     EvaluationIn,
     EvaluationOut,

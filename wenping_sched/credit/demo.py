@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Matter, Panel, User
+from ..models.credit import Evaluation
 from ..operations import OperationError
+from ..standing.points import active_suspension
 from ..timeutil import at_local, local_now
 from ..validation import recording_history
 from . import evaluations, leave, operations
-from .models import Evaluation
-from .points import active_suspension
 
 
 def _past_window() -> tuple[datetime, datetime]:

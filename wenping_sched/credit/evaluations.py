@@ -18,11 +18,11 @@ from sqlalchemy.exc import IntegrityError
 from .. import audit
 from ..extensions import db
 from ..models import Matter, Panel, PanelMember, User
+from ..models.credit import ATTENDANCE, LOW_SCORES, CreditEntry, Evaluation
 from ..models.types import utcnow
 from ..operations import OperationError
-from .models import ATTENDANCE, LOW_SCORES, CreditEntry, Evaluation
+from ..standing.points import Rules, rules_in_force
 from .operations import add_entry, deduct
-from .points import Rules, rules_in_force
 
 # Members the office expected at the meeting: invited and not declined (an unanswered
 # invitation still counts: the member may have come, or not).

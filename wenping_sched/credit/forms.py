@@ -20,8 +20,8 @@ from wtforms import (
 from wtforms import Form as SubForm
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..standing.points import Rules
 from ..validation import Form, one_line_text
-from .points import Rules
 
 
 def attendance_choices() -> list[SelectChoice]:

@@ -14,13 +14,13 @@ from sqlalchemy import select
 from .. import audit
 from ..extensions import db
 from ..models import Expert, Panel, PanelMember, User
+from ..models.credit import Leave
 from ..models.outbox import Invitation
 from ..models.types import utcnow
 from ..operations import OperationError
+from ..standing.draw import leave_label
 from ..timeutil import iso_local
 from . import notifications
-from .draw import leave_label
-from .models import Leave
 from .notifications import DeclinedMeeting
 from .operations import late_withdrawal, may_adjust
 

@@ -16,10 +16,10 @@ from ..invitations.notifications import coordinator_address
 from ..invitations.outbox import enqueue
 from ..invitations.rsvp import base_url
 from ..models import Expert, Panel, PanelMember
+from ..models.credit import CreditEntry, Leave, Suspension
+from ..standing.draw import leave_label, leave_period
+from ..standing.points import cn_date
 from ..timeutil import fmt_local
-from .draw import leave_label, leave_period
-from .models import CreditEntry, Leave, Suspension
-from .points import cn_date
 
 
 @dataclass(frozen=True)

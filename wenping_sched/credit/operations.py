@@ -16,12 +16,12 @@ from flask_babel import gettext as _
 from .. import audit
 from ..extensions import db
 from ..models import Expert, Panel, PanelMember, User
+from ..models.credit import DEFAULT_RULES, LATE_DECLINE_HOURS, CreditEntry, CreditRules, Suspension
 from ..models.types import utcnow
 from ..operations import OperationError
+from ..standing.points import Rules, active_suspension, cn_date, rules_in_force, score, today
 from ..timeutil import iso_local, to_local
 from . import notifications
-from .models import DEFAULT_RULES, LATE_DECLINE_HOURS, CreditEntry, CreditRules, Suspension
-from .points import Rules, active_suspension, cn_date, rules_in_force, score, today
 
 MAX_MANUAL_DELTA = 100
 

@@ -17,9 +17,9 @@ from sqlalchemy import or_, select
 from .. import audit
 from ..extensions import db
 from ..models import CITY, Expert, Panel, PanelMember, Pool, User, pool_label
+from ..models.credit import Suspension
+from ..standing.points import cn_date, local_day, scores, year_bounds
 from .evaluations import EVALUABLE_PANEL_STATES, EXPECTED_STATES, current_evaluations
-from .models import Suspension
-from .points import cn_date, local_day, scores, year_bounds
 
 # The points' distribution: below the usual threshold, each ten, full marks, above (commendations).
 # A bar is labelled with the start of its ten (60 is 60–69): the chart's bars are narrow.

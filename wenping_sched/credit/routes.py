@@ -15,15 +15,15 @@ from werkzeug.wrappers import Response
 from ..auth.routes import coordinator_required
 from ..extensions import db
 from ..models import Expert, Panel, User
+from ..models.credit import Leave
 from ..models.types import utcnow
 from ..operations import OperationError
 from ..portal.routes import role_required
+from ..standing.draw import leave_period
+from ..standing.points import rules_in_force
 from ..timeutil import at_local, local_now
 from . import evaluations, leave, operations, queries, report
-from .draw import leave_period
 from .forms import EvaluationForm, LeaveForm, LiftForm, ManualEntryForm, RulesForm, SuspendForm
-from .models import Leave
-from .points import rules_in_force
 
 bp = Blueprint("credit", __name__)
 

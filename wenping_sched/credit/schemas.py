@@ -11,9 +11,10 @@ from apiflask.validators import Length, OneOf, Range
 from flask_babel import gettext as _
 from marshmallow import ValidationError, validates_schema
 
+from ..models.credit import ATTENDANCE
+from ..standing.schemas import CreditEntryOut, CreditOut
 from ..timeutil import at_local, parse_local
 from ..validation import Schema as InputSchema
-from .models import ATTENDANCE
 
 DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -69,20 +70,6 @@ class EvaluationOut(Schema):
     version = fields.Integer(metadata={"description": "第几版（更正后递增）"})
     at = fields.String(metadata={"description": "评价时间"})
     by = fields.String(allow_none=True)
-
-
-class CreditEntryOut(Schema):
-    delta = fields.Integer(metadata={"description": "加减分"})
-    reason = fields.String()
-    at = fields.String(metadata={"description": "事件时间（计入该年度）"})
-    by = fields.String(allow_none=True, metadata={"description": "录入人；系统自动记录时为空"})
-
-
-class CreditOut(Schema):
-    score = fields.Integer(metadata={"description": "本年度信用分（每年从 100 分起算）"})
-    year = fields.Integer()
-    suspended_until = fields.String(allow_none=True, metadata={"description": "暂停抽取至（含当日）"})
-    entries = fields.List(fields.Nested(CreditEntryOut))
 
 
 class ExpertCreditOut(CreditOut):

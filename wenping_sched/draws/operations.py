@@ -22,13 +22,12 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import update
 
-from solver import draw_proof
-from solver.instance import InstanceError, Lottery
-
 from .. import audit, locking, solving
 from ..extensions import db
 from ..models import CITY, DrawRecord, Matter, Panel, PanelMember, User, utcnow
 from ..operations import OperationError
+from ..solving import InstanceError, Lottery
+from ..solving import proof as draw_proof
 from ..timeutil import iso_local, parse_local
 
 
@@ -57,7 +56,7 @@ def room_busy(
     location: str, window: tuple[datetime, datetime], panel_id: int | None = None
 ) -> tuple[tuple[datetime, datetime], ...]:
     """When the room named ``location`` is taken in the window (none for a place that is not a room)."""
-    from ..meetings.scheduling import room_busy as busy
+    from ..solving.meetings import room_busy as busy
 
     if not location:
         return ()

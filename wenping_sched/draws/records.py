@@ -273,7 +273,7 @@ def _member_rows(record: DrawRecord) -> list[dict[str, Any]]:
 
 def view(record: DrawRecord) -> RecordView:
     """The record as the printable document shows it."""
-    from solver.draw_proof import verify_record
+    from ..solving.proof import verify_record
 
     by = record.drawn_by or {}
     drawn_by = f"{by.get('name', '')}（{by.get('unit', '')}）" if by else str(_l("系统"))

@@ -10,11 +10,11 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from ..auth.api import require_coordinator, token_auth
-from ..credit.queries import credit_to_dict
 from ..errors import api_abort, flatten_fields, not_in_scope
 from ..extensions import db
 from ..models import Expert
 from ..operations import OperationError
+from ..standing.queries import credit_to_dict
 from . import operations, queries
 from .schemas import ExpertIn, ExpertOut, ExpertPatch, ExpertQuery
 

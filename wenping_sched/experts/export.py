@@ -8,8 +8,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from .. import xlsx
 from ..models import CITY, Expert
-from ..reports import xlsx
 from .importer import HEADERS
 
 # The importer's columns in its documented order (姓名, 专家库, ... 邮箱).

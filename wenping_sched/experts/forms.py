@@ -10,6 +10,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import select
 from wtforms import (
     BooleanField,
+    DateTimeLocalField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -258,3 +259,13 @@ class ReinstateForm(Form):
         ],
         render_kw={"rows": 2},
     )
+
+
+class BusyForm(Form):
+    start = DateTimeLocalField(
+        _l("开始"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(_l("请填写开始时间"))]
+    )
+    end = DateTimeLocalField(
+        _l("结束"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(_l("请填写结束时间"))]
+    )
+    reason = StringField(_l("事由（可选）"), validators=[Optional(), Length(max=128)])

@@ -7,23 +7,17 @@ problems are listed, and how many more there are).
 
 A county coordinator writes only the county's own pool: a row may create an expert there or
 update one already there (matched by phone); a phone that belongs to an expert anywhere else
-is a row error that names nobody. The work is bounded: the file's size, its rows and, for
-XLSX, what it unpacks to are capped before anything is parsed in full. Every expert created or
-changed is audited field by field.
+is a row error that names nobody. Every expert created or changed is audited field by field.
+
+Reading the file into text rows, bounded before anything is parsed in full, is ``tables``; this
+module checks the rows against the pools and writes them.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import warnings
-import zipfile
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from pathlib import PurePath
-from typing import Any, NoReturn
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -32,6 +26,10 @@ from .. import audit
 from ..extensions import db
 from ..models import CITY, COUNTIES, Expert, Pool, Sector, User
 from ..validation import printable, text_problem
+from .tables import ImportFailed, RowError, fail, format_errors, read_table
+
+# The importer's public names, wherever they are defined (callers and tests import them from here).
+__all__ = ["HEADERS", "ImportFailed", "ImportResult", "RowError", "format_errors", "import_experts"]
 
 # Header (as coordinators write it, or in English) → field.
 HEADERS = {
@@ -57,26 +55,10 @@ COUNTY_FULL_NAMES = {"肃北蒙古族自治县": "肃北县", "阿克塞哈萨�
 MOBILE = re.compile(r"1[3-9]\d{9}")
 LANDLINE = re.compile(r"0\d{9,11}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
-XLSX_MAGIC = b"PK\x03\x04"
 
-# Bounds on one import: a prefecture's pools are a few hundred experts.
-MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 5000
-MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # what an XLSX may unpack to (a zip bomb stops here)
-MAX_LISTED_ERRORS = 100
 # Columns that hold a list: a line break inside the cell (Alt+Enter in Excel) separates items.
 LIST_FIELDS = ("sectors", "interests")
 MAX_INTERESTS = 50
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem in the file; ``row`` 0 means the file as a whole."""
-
-    row: int
-    column: str
-    value: str
-    message: str
 
 
 @dataclass(frozen=True)
@@ -84,20 +66,6 @@ class ImportResult:
     created: int
     updated: int
     rows: int
-
-
-class ImportFailed(Exception):
-    """The file was rejected; nothing was written. ``errors`` lists the first problems found
-    (at most MAX_LISTED_ERRORS), ``more`` how many others there are."""
-
-    def __init__(self, errors: list[RowError]) -> None:
-        self.errors = errors[:MAX_LISTED_ERRORS]
-        self.more = max(0, len(errors) - MAX_LISTED_ERRORS)
-        super().__init__("; ".join(format_errors(self.errors, self.more)) if errors else "import failed")
-
-    @property
-    def total(self) -> int:
-        return len(self.errors) + self.more
 
 
 @dataclass
@@ -120,7 +88,7 @@ class _Row:
 def import_experts(data: bytes, filename: str, user: User | None = None) -> ImportResult:
     """Create or update (matched by phone) the experts in ``data``; raises ImportFailed, writing nothing."""
     try:
-        rows = _check(_read_table(data, filename), user)
+        rows = _check(read_table(data, filename), user)
         created, updated = _write(rows, user, filename)
         audit.record(
             "experts.import",
@@ -137,161 +105,6 @@ def import_experts(data: bytes, filename: str, user: User | None = None) -> Impo
     return ImportResult(created=len(created), updated=len(updated), rows=len(rows))
 
 
-def format_errors(errors: Iterable[RowError], more: int = 0) -> list[str]:
-    """One line per problem, e.g. 第5行「专业领域」列的值「宗教学」：未知的专业领域; then how many more."""
-    lines = []
-    for e in errors:
-        if e.row <= 0:
-            lines.append(e.message)
-        elif not e.column:
-            lines.append(_("第%(row)d行：%(message)s", row=e.row, message=e.message))
-        elif e.value == "":
-            lines.append(
-                _("第%(row)d行「%(column)s」列：%(message)s", row=e.row, column=e.column, message=e.message)
-            )
-        else:
-            lines.append(
-                _(
-                    "第%(row)d行「%(column)s」列的值「%(value)s」：%(message)s",
-                    row=e.row,
-                    column=e.column,
-                    value=e.value,
-                    message=e.message,
-                )
-            )
-    if more:
-        lines.append(_("另有 %(n)d 处问题未列出；请先改正以上问题后重新导入", n=more))
-    return lines
-
-
-# --- reading -------------------------------------------------------------------------------
-
-
-def _read_table(data: bytes, filename: str) -> list[tuple[int, list[str]]]:
-    """The file's rows as (spreadsheet row number, cell texts); raises ImportFailed."""
-    if len(data) > MAX_FILE_BYTES:
-        _fail(
-            _(
-                "文件过大（%(n).1f MB）；一次最多导入 %(m)d MB",
-                n=len(data) / 1024 / 1024,
-                m=MAX_FILE_BYTES // 1024 // 1024,
-            )
-        )
-    suffix = PurePath(filename).suffix.lower()
-    if suffix == ".csv":
-        if data.startswith(XLSX_MAGIC):
-            _fail(_("文件扩展名是 .csv，但内容是 Excel 工作簿；请将扩展名改为 .xlsx 后再导入"))
-        return _read_csv(data)
-    if suffix == ".xlsx":
-        if not data.startswith(XLSX_MAGIC):
-            _fail(_("文件不是有效的 XLSX 工作簿（Excel 2007 及以上格式）；请在 Excel 中另存为 .xlsx 或 CSV"))
-        return _read_xlsx(data)
-    if suffix in (".xls", ".et", ".wps"):
-        _fail(_("不支持旧版 Excel 格式 %(suffix)s；请另存为 .xlsx 或 CSV 后再导入", suffix=suffix))
-    _fail(_("不支持的文件格式“%(suffix)s”；请上传 .csv 或 .xlsx 文件", suffix=suffix or filename))
-
-
-def _read_csv(data: bytes) -> list[tuple[int, list[str]]]:
-    text = _decode(data)
-    first_line = text.split("\n", 1)[0]
-    # Excel's "Unicode text" export is tab-separated; everything else here uses commas.
-    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        # csv counts physical lines, so a quoted cell spanning lines keeps row numbers honest.
-        rows = []
-        for cells in reader:
-            rows.append((reader.line_num, cells))
-            _check_row_count(len(rows))
-    except csv.Error as exc:
-        _fail(_("CSV 文件格式有误：%(detail)s", detail=printable(exc)))
-    return rows
-
-
-def _check_row_count(rows: int) -> None:
-    # The header (and a title line above it) on top of MAX_ROWS experts.
-    if rows > MAX_ROWS + 5:
-        _fail(_("文件行数过多；一次最多导入 %(n)d 名专家，请分成几个文件", n=MAX_ROWS))
-
-
-def _decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (a superset of GBK)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        encodings: Sequence[str] = ("utf-8-sig",)
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encodings = ("utf-16",)
-    else:
-        encodings = ("utf-8", "gb18030")
-    for encoding in encodings:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    _fail(_("无法识别 CSV 文件的文字编码；请用 Excel 另存为“CSV UTF-8”或 .xlsx 后再导入"))
-
-
-def _read_xlsx(data: bytes) -> list[tuple[int, list[str]]]:
-    # openpyxl parses with defusedxml when it is installed (it is a dependency): entity tricks
-    # (billion laughs, external entities) are refused instead of expanded.
-    import openpyxl  # imported here: only this path needs it
-
-    _check_unpacked_size(data)
-    try:
-        with warnings.catch_warnings():
-            # openpyxl warns about styles and extensions it does not read; none matter here.
-            warnings.simplefilter("ignore")
-            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                if not workbook.worksheets:
-                    _fail(_("工作簿中没有工作表"))
-                sheet = workbook.worksheets[0]
-                rows = []
-                # Streamed row by row, and stopped at the cap: a sheet of two million empty rows
-                # costs no more than one at the cap.
-                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                    cells = [_cell_text(value) for value in values[:64]]
-                    if any(cells):
-                        rows.append((number, cells))
-                        _check_row_count(len(rows))
-                    elif number > MAX_ROWS * 20:
-                        break  # nothing but empty rows this far down
-            finally:
-                workbook.close()
-    except ImportFailed:
-        raise
-    except Exception as exc:  # anything openpyxl or the XML parser raises: a file we cannot read
-        _fail(_("无法读取 XLSX 工作簿：%(detail)s", detail=printable(exc)[:200] or type(exc).__name__))
-    return rows
-
-
-def _check_unpacked_size(data: bytes) -> None:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        _fail(_("无法读取 XLSX 工作簿：%(detail)s", detail=printable(exc)[:200] or type(exc).__name__))
-    if unpacked > MAX_UNPACKED_BYTES:
-        _fail(
-            _(
-                "工作簿解压后过大（%(n)d MB）；请删除无关的工作表或另存为 CSV 后再导入",
-                n=unpacked // 1024 // 1024,
-            )
-        )
-
-
-def _cell_text(value: Any) -> str:
-    """A cell as the coordinator sees it: 13800001111 rather than 13800001111.0."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value)
-
-
 # --- checking ------------------------------------------------------------------------------
 
 
@@ -300,7 +113,7 @@ def _check(table: list[tuple[int, list[str]]], user: User | None = None) -> list
     errors: list[RowError] = []
     nonblank = [(n, [c.strip() for c in cells]) for n, cells in table if any(c.strip() for c in cells)]
     if not nonblank:
-        _fail(_("文件是空的：没有表头，也没有专家"))
+        fail(_("文件是空的：没有表头，也没有专家"))
     # A sheet may open with a title line (酒泉市稳评专家库名单) above the header row.
     start = next((i for i, (_n, cells) in enumerate(nonblank[:5]) if _header_cells(cells) >= 2), 0)
     nonblank = nonblank[start:]
@@ -428,7 +241,7 @@ def _check(table: list[tuple[int, list[str]]], user: User | None = None) -> list
     if errors:
         raise ImportFailed(sorted(errors, key=lambda e: e.row))
     if not rows:
-        _fail(_("文件中只有表头，没有专家"))
+        fail(_("文件中只有表头，没有专家"))
     return rows
 
 
@@ -517,10 +330,6 @@ def _normalise_phone(value: str) -> str | None:
         if 7 <= len(local) <= 8:
             return f"{digits[:split]}-{local}"
     return None
-
-
-def _fail(message: str) -> NoReturn:
-    raise ImportFailed([RowError(0, "", "", message)])
 
 
 # --- writing -------------------------------------------------------------------------------

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from ..extensions import db
-from ..models import CITY, Expert, Panel, PanelMember, Pool, Sector, User, expert_sector
-from ..timeutil import local_now
+from ..models import CITY, Expert, Pool, Sector, User, expert_sector
+from ..standing.load import loads
 
 
 def visible_pool_codes(user: User) -> list[str] | None:
@@ -65,30 +64,6 @@ def experts_query(
     if active is not None:
         stmt = stmt.where(Expert.active.is_(active))
     return stmt
-
-
-def year_bounds(year: int | None = None) -> tuple[datetime, datetime]:
-    now = local_now()
-    y = year or now.year
-    return now.replace(year=y, month=1, day=1, hour=0, minute=0, second=0, microsecond=0), now.replace(
-        year=y + 1, month=1, day=1, hour=0, minute=0, second=0, microsecond=0
-    )
-
-
-def loads(expert_ids: list[int] | None = None, year: int | None = None) -> Counter[int]:
-    """Panels per expert this year (members not declined or replaced, panels not cancelled)."""
-    start, end = year_bounds(year)
-    stmt = (
-        select(PanelMember.expert_id, func.count())
-        .join(Panel)
-        .where(PanelMember.state.in_(("proposed", "pending", "accepted")))
-        .where(Panel.status != "cancelled")
-        .where(Panel.start >= start, Panel.start < end)
-        .group_by(PanelMember.expert_id)
-    )
-    if expert_ids is not None:
-        stmt = stmt.where(PanelMember.expert_id.in_(expert_ids))
-    return Counter({eid: n for eid, n in db.session.execute(stmt)})
 
 
 def pool_counts(user: User) -> list[tuple[Pool, int, int]]:

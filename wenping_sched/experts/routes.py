@@ -16,16 +16,15 @@ from werkzeug.wrappers import Response
 
 from .. import audit
 from ..auth.routes import coordinator_required
-from ..credit import queries as credit_queries
 from ..errors import not_in_scope
 from ..extensions import db
 from ..models import Expert, ExpertBusy, User
 from ..operations import OperationError
-from ..portal.forms import BusyForm
-from ..portal.operations import add_expert_busy, remove_expert_busy
+from ..standing import queries as credit_queries
 from ..timeutil import local_now, local_tz
 from . import operations, queries
 from .forms import (
+    BusyForm,
     ExpertFilterForm,
     ExpertForm,
     ImportForm,
@@ -188,7 +187,7 @@ def add_busy(expert_id: int) -> str | tuple[str, int] | Response:
     start = cast(datetime, form.start.data).replace(tzinfo=tz)
     end = cast(datetime, form.end.data).replace(tzinfo=tz)
     try:
-        add_expert_busy(_user(), expert, start, end, form.reason.data or "")
+        operations.add_expert_busy(_user(), expert, start, end, form.reason.data or "")
     except OperationError as e:
         db.session.rollback()
         form.end.errors = [*form.end.errors, e.message]
@@ -205,7 +204,7 @@ def remove_busy(expert_id: int, busy_id: int) -> Response:
     busy = db.session.get(ExpertBusy, busy_id)
     if busy is None or busy.expert_id != expert.id:
         abort(404)
-    remove_expert_busy(_user(), busy)
+    operations.remove_expert_busy(_user(), busy)
     db.session.commit()
     flash(_("已删除"), "success")
     return redirect(url_for(".detail", expert_id=expert.id) + "#busy")

@@ -6,8 +6,8 @@ from apiflask import Schema, fields
 from apiflask.validators import Email, Length, Range
 from flask_babel import lazy_gettext as _l
 
-from ..credit.schemas import CreditOut
 from ..fields import Interval
+from ..standing.schemas import CreditOut
 from ..validation import MAX_LOAD, Line
 from ..validation import Schema as InputSchema
 

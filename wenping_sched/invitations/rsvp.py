@@ -4,7 +4,7 @@ The token is the credential (no login): it is signed with the app's secret, name
 invitation and its nonce (a new nonce revokes old links), and stops working once the
 meeting is over. A feed token names a person and the version of their feed key: the person
 or a coordinator can reissue the link, which revokes every older one. Recording an answer
-lives here too, with the redraw a decline sets off.
+lives here too; a panel's side of it (the redraw a decline sets off) is panels.answers.
 """
 
 from __future__ import annotations
@@ -192,50 +192,23 @@ def answer(
     )
     result = Answer(invitation, changed=True)
     if invitation.subject_type == "panel" and invitation.panel_member_id is not None:
-        _answer_panel(invitation, value, reason, result)
+        if _panel_answer is None:
+            raise RuntimeError("no panel answer handler registered (panels.init_app)")
+        _panel_answer(invitation, value, reason, result)
     hook = _answer_hooks.get(invitation.subject_type)
     if hook is not None:
         hook(invitation)
     return result
 
 
-def _answer_panel(invitation: Invitation, value: str, reason: str, result: Answer) -> None:
-    from ..panels import operations as panel_operations
-    from . import notifications
+# A panel member's answer updates the panel and redraws on a decline: panels registers that step
+# (panels.answers.answer_panel) when the app is made, since panels send their invitations from here.
+_panel_answer: Any = None
 
-    member = db.session.get(PanelMember, invitation.panel_member_id)
-    if member is None:
-        return
-    panel = member.panel
-    member.answered_at = invitation.answered_at
-    if value == "accepted":
-        member.state = "accepted"
-        active = panel_operations.active_members(panel)
-        if (
-            panel.status == "inviting"
-            and len(active) >= panel.size
-            and all(m.state == "accepted" for m in active)
-        ):
-            panel.status = "confirmed"
-        return
-    was_accepted = member.state == "accepted"
-    member.state = "declined"
-    member.decline_reason = reason
-    if panel.status == "confirmed":
-        panel.status = "inviting"
-    if was_accepted:
-        for withdrawal_hook in _withdrawal_hooks:
-            withdrawal_hook(member)
-    try:
-        # 补抽: accepted members stay, decliners are excluded; the redraw invites the newcomers.
-        result.added = panel_operations.redraw(None, panel)
-    except OperationError as e:
-        result.redraw_reasons = list(e.extra.get("reasons", [])) or [
-            {"code": e.code or "error", "message": e.message}
-        ]
-        notifications.notify_redraw_failed(panel, member, result.redraw_reasons, e.message)
-    else:
-        notifications.notify_replacement(panel, member, result.added)
+
+def register_panel_answer(handler: Any) -> None:
+    global _panel_answer
+    _panel_answer = handler
 
 
 # Other meeting kinds (joint meetings) learn of answers through a hook: invitation -> None.
@@ -253,3 +226,9 @@ _withdrawal_hooks: list[Any] = []
 def register_withdrawal_hook(hook: Any) -> None:
     if hook not in _withdrawal_hooks:
         _withdrawal_hooks.append(hook)
+
+
+def withdrawn(member: PanelMember) -> None:
+    """Tell the withdrawal hooks that a member who had accepted has declined."""
+    for withdrawal_hook in _withdrawal_hooks:
+        withdrawal_hook(member)

@@ -13,7 +13,8 @@ from ..errors import api_abort
 from ..extensions import db
 from ..models import JointMeeting, User
 from ..operations import OperationError
-from . import operations, scheduling
+from ..solving import meetings as scheduling
+from . import operations
 from .schemas import JointMeetingIn, JointMeetingOut
 
 bp = APIBlueprint("meetings_api", __name__, url_prefix="/api/v1/joint-meetings", tag="联席会议")

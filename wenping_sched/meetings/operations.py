@@ -2,7 +2,7 @@
 and the departments' contacts with their busy periods.
 
 Each operation changes rows and writes the audit log in the caller's transaction; the views
-commit. Scheduling runs the solver through ``scheduling``, which validates every solution.
+commit. Scheduling runs the solver through ``solving.meetings``, which validates every solution.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-
-from solver.instance import InstanceError, MeetingAssignment, MeetingSolution, meeting_solution_to_json
 
 from .. import audit, locking
 from ..extensions import db
@@ -35,10 +33,11 @@ from ..models import (
     User,
 )
 from ..operations import OperationError
+from ..solving import InstanceError, MeetingAssignment, MeetingSolution, meeting_solution_to_json
+from ..solving import meetings as scheduling
+from ..solving.meetings import Alternative, MeetingRequest
 from ..timeutil import iso_local
 from ..validation import MAX_WINDOW, past_problem
-from . import scheduling
-from .scheduling import Alternative, MeetingRequest
 
 KIND_NAMES = {"quarterly": "季度联席会议", "analysis": "分析研判会议", "adhoc": "临时联席会议"}
 STATUS_NAMES = {"proposed": "待确认", "inviting": "邀请中", "confirmed": "已确认", "cancelled": "已取消"}

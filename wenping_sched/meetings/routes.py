@@ -19,8 +19,9 @@ from ..auth.routes import coordinator_required
 from ..extensions import db
 from ..models import Contact, ContactBusy, Department, JointMeeting, Matter
 from ..operations import OperationError, commit_or_flash
+from ..solving import meetings as scheduling
 from ..timeutil import local_now, local_tz, parse_local
-from . import operations, scheduling
+from . import operations
 from .forms import BusyForm, ContactForm, MeetingForm, MoveForm, QuarterlyForm
 
 bp = Blueprint("meetings", __name__, url_prefix="/joint-meetings")

@@ -1,10 +1,9 @@
 """The data model, one module per aggregate."""
 
-# Credit keeps its models in its own package; imported here so the metadata knows every table.
-from ..credit.models import CreditEntry, CreditRules, Evaluation, Leave, Suspension
 from .access import FeedKey, LoginSession, LoginThrottle
 from .audit import AuditChainHead, AuditLog
 from .calendar import DAY_KINDS, CalendarDay, CalendarYear
+from .credit import CreditEntry, CreditRules, Evaluation, Leave, Suspension
 from .department import JOINT_MEETING_DEPARTMENTS, Contact, ContactBusy, Department, Room
 from .expert import Expert, ExpertBusy, expert_sector
 from .matter import CATEGORIES, RISK_LEVELS, STAGES, Matter

@@ -8,7 +8,10 @@ from ..extensions import csrf
 
 
 def init_app(app: Flask) -> None:
-    from . import api, routes
+    from ..invitations import rsvp
+    from . import answers, api, routes
+
+    rsvp.register_panel_answer(answers.answer_panel)
 
     app.register_blueprint(routes.bp)
     app.register_blueprint(api.bp)

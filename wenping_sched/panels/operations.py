@@ -13,14 +13,13 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from solver.instance import InstanceError, PanelSolution
-
 from .. import audit, locking, solving
 from ..draws import operations as draws
 from ..extensions import db
 from ..invitations import notifications
 from ..models import DrawRecord, Expert, Matter, Panel, PanelMember, Sector, User
 from ..operations import OperationError
+from ..solving import InstanceError, PanelSolution
 from ..timeutil import iso_local, parse_local
 from ..validation import MAX_WINDOW, past_problem
 

@@ -20,15 +20,14 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from solver import draw_proof
-from solver.instance import InstanceError, ineligibility, panel_solution_to_json, parse_panels
-
 from .. import audit, locking, solving
-from ..credit.draw import draw_constraints
 from ..draws import operations as draws
 from ..extensions import db
 from ..models import DrawRecord, Expert, Matter, Panel, PanelMember, Plan, User, utcnow
 from ..operations import OperationError
+from ..solving import InstanceError, panel_solution_to_json, parse_panels
+from ..solving import proof as draw_proof
+from ..standing.draw import draw_constraints
 from ..timeutil import parse_local
 
 
@@ -98,7 +97,7 @@ def _still_free(expert_ids: list[int], start: datetime, end: datetime) -> str | 
     )
     if len(active) != len(expert_ids):
         return _("有专家已出库")
-    busy = solving._commitments(expert_ids, (start, end), None)
+    busy = solving.panel_commitments(expert_ids, (start, end), None)
     if busy:
         return _("有专家在该时间已被其他评审组占用")
     away = draw_constraints(expert_ids, (start, end))
@@ -150,6 +149,7 @@ def apply_plan(user: User, plan: Plan) -> ApplyResult:
         lottery = _batch_lottery(plan, assignment)
         ticket = lottery.pop("ticket")
         chances = lottery["chances"]
+        eligible = solving.eligible_rows(parsed, chances, index)
         panel = Panel(
             matter=matter,
             status="proposed",
@@ -193,23 +193,8 @@ def apply_plan(user: User, plan: Plan) -> ApplyResult:
                 "batch_lottery": "lottery" in assignment,
             },
             pools=list(matter.pools),
-            eligible_count=len([e for e in parsed.experts if not ineligibility(e, parsed.panels[index])]),
-            eligible=sorted(
-                (
-                    {
-                        "expert_id": int(e.id),
-                        "name": e.name,
-                        "pool": e.pool,
-                        "employer": e.employer,
-                        "senior": e.senior,
-                        "sectors": list(e.sectors),
-                        "chance": chances.get(e.id, 0.0),
-                    }
-                    for e in parsed.experts
-                    if not ineligibility(e, parsed.panels[index])
-                ),
-                key=lambda r: (-r["chance"], r["expert_id"]),
-            ),
+            eligible_count=len(eligible),
+            eligible=eligible,
             avoided=avoided,
             nonce=plan.nonce,
             commitment=draw_proof.commitment(

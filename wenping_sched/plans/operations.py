@@ -20,14 +20,13 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from solver import draw_proof
-from solver.instance import panel_solution_to_json
-
 from .. import audit, solving
 from ..extensions import db
 from ..models import Matter, Plan, User, utcnow
 from ..operations import OperationError
 from ..panels import operations as panel_operations
+from ..solving import panel_solution_to_json
+from ..solving import proof as draw_proof
 from ..timeutil import iso_local, parse_local
 
 log = logging.getLogger(__name__)

@@ -115,10 +115,10 @@ def read_plan_file(data: bytes, filename: str, user: User | None = None) -> list
     A row names its matter by number (事项编号) or by title (事项名称, or a title in the number's
     column): coordinators copy titles from the matters list.
     """
-    from ..experts.importer import ImportFailed, _read_table
+    from ..experts.tables import ImportFailed, read_table
 
     try:
-        table = _read_table(data, filename)
+        table = read_table(data, filename)
     except ImportFailed as e:
         raise OperationError(str(e), 422, {"file": str(e)}) from e
     rows = [(n, [c.strip() for c in cells]) for n, cells in table if any(c.strip() for c in cells)]

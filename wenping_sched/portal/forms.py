@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import Length, Optional
 
+from ..experts.forms import BusyForm
 from ..validation import Form
 
-
-class BusyForm(Form):
-    start = DateTimeLocalField(
-        _l("开始"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(_l("请填写开始时间"))]
-    )
-    end = DateTimeLocalField(
-        _l("结束"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(_l("请填写结束时间"))]
-    )
-    reason = StringField(_l("事由（可选）"), validators=[Optional(), Length(max=128)])
+__all__ = ["BusyForm", "ConfirmForm", "ContactBusyForm", "InterestsForm"]
 
 
 class ContactBusyForm(BusyForm):

@@ -2,52 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask_babel import gettext as _
 
 from .. import audit
-from ..extensions import db
-from ..models import Expert, ExpertBusy, User
+
+# The expert's busy periods are the experts domain's: the personal pages write them through it.
+from ..experts.operations import add_expert_busy, remove_expert_busy
+from ..models import Expert, User
 from ..operations import OperationError
-from ..timeutil import iso_local
+
+__all__ = ["MAX_INTERESTS", "add_expert_busy", "remove_expert_busy", "set_interests"]
 
 MAX_INTERESTS = 50
-
-
-def add_expert_busy(
-    user: User, expert: Expert, start: datetime, end: datetime, reason: str = ""
-) -> ExpertBusy:
-    """A period the expert cannot attend: later draws keep the expert's panels out of it.
-
-    Entered by a coordinator (the expert phoned the office), it says so on the expert's own page.
-    """
-    if end <= start:
-        raise OperationError(_("结束时间必须晚于开始时间"), 422, {"end": _("结束时间必须晚于开始时间")})
-    on_behalf = user.is_coordinator
-    busy = ExpertBusy(
-        expert=expert,
-        start=start,
-        end=end,
-        reason=reason.strip()[:128],
-        entered_by_id=user.id if on_behalf else None,
-    )
-    db.session.add(busy)
-    db.session.flush()
-    audit.record(
-        "expert.busy_add",
-        user,
-        target=f"expert:{expert.id}",
-        start=iso_local(start),
-        end=iso_local(end),
-        on_behalf=on_behalf,
-    )
-    return busy
-
-
-def remove_expert_busy(user: User, busy: ExpertBusy) -> None:
-    audit.record("expert.busy_remove", user, target=f"expert:{busy.expert_id}", start=iso_local(busy.start))
-    db.session.delete(busy)
 
 
 def set_interests(user: User, expert: Expert, names: list[str]) -> Expert:

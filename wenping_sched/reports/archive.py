@@ -18,6 +18,7 @@ from flask import render_template
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from .. import xlsx
 from ..credit.evaluations import history as evaluation_history
 from ..draws import records as draw_records_view
 from ..extensions import db
@@ -26,7 +27,6 @@ from ..models import AuditLog, DrawRecord, JointMeeting, Matter, Panel
 from ..models.outbox import Invitation, OutboxMessage
 from ..timeutil import iso_local, to_local
 from ..validation import printable
-from . import xlsx
 from .filing import build_filing, draw_records, filing_workbook, matter_meetings
 
 

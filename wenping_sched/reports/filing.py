@@ -10,12 +10,12 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from sqlalchemy import select
 
+from .. import xlsx
 from ..credit.evaluations import attendance_names, current_evaluations
 from ..draws.records import KIND_NAMES, STATUS_NAMES
 from ..extensions import db
 from ..models import DrawRecord, JointMeeting, Matter, pool_label
 from ..timeutil import fmt_local, local_now
-from . import xlsx
 
 COLUMNS = 6  # the form is a six-column grid: label, value (2), label, value (2), or a full-width table
 

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
+from .. import xlsx
 from ..extensions import db
 from ..matters.operations import matters_query
 from ..models import (
@@ -35,7 +36,6 @@ from ..models import (
     pool_label,
 )
 from ..timeutil import local_tz
-from . import xlsx
 from .filing import meeting_kind_names, panel_status_names
 
 PERIOD_KINDS = ("month", "quarter", "year")

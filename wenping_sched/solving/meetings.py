@@ -1,7 +1,7 @@
 """Joint meetings between the ORM and the solver: rows in, a wenping-meetings/1 instance out, and back.
 
-The meetings' counterpart of ``wenping_sched.solving`` (which holds the panels' bridge and the
-calendar block both share). Everyone's other commitments become ``busy``: a contact's own busy
+The meetings' counterpart of ``solving.panels`` (``solving.common`` holds the calendar block
+both share). Everyone's other commitments become ``busy``: a contact's own busy
 periods and the other joint meetings they attend; a room's other joint meetings and the panels
 whose location names it. Every solution passes the independent validator before it is used.
 """
@@ -29,8 +29,8 @@ from solver.validate import validate_meetings
 
 from ..extensions import db
 from ..models import BOOKING_STATES, Department, JointMeeting, Panel, Room
-from ..solving import SolverBug, calendar_block
 from ..timeutil import local_tz, to_local
+from .common import SolverBug, calendar_block
 
 MEETING_TIME_LIMIT = 10.0
 

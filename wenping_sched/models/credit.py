@@ -24,10 +24,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Base
-from ..models.types import UTCDateTime, utcnow
+from .types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
-    from ..models import Expert, Panel, User
+    from . import Expert, Panel, User
 
 ATTENDANCE = ("present", "late", "absent")
 ENTRY_KINDS = ("absent", "late", "low_score", "late_decline", "manual", "reversal")

@@ -1,4 +1,7 @@
-"""``wenping-sched worker``: an RQ worker on QUEUE_URL, or without one a loop that delivers due mail."""
+"""``wenping-sched worker``: an RQ worker on QUEUE_URL, or without one a loop that delivers due mail.
+
+It serves two domains (the invitations' mail and the plans' solves), so it sits above both.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +14,16 @@ from typing import Any
 import click
 from flask import Flask, current_app
 
-from ..extensions import db
-from . import outbox
-from .notifications import send_meeting_reminders
+from .extensions import db
+from .invitations import outbox
+from .invitations.notifications import send_meeting_reminders
 
 log = logging.getLogger(__name__)
 
 
 def _sweep() -> outbox.DeliveryReport:
     """Reminders that have fallen due, then every mail that is due, then any queued plan."""
-    from ..plans.runner import run_queued
+    from .plans.runner import run_queued
 
     if send_meeting_reminders():
         db.session.commit()
@@ -73,7 +76,7 @@ def rq_queues(app: Flask) -> list[Any]:
     from redis import Redis
     from rq import Queue
 
-    from ..plans import runner
+    from .plans import runner
 
     connection = Redis.from_url(app.config["QUEUE_URL"])
     return [
@@ -85,7 +88,7 @@ def rq_queues(app: Flask) -> list[Any]:
 def _run_rq(app: Flask) -> int:
     from rq import SimpleWorker
 
-    from ..plans import runner
+    from .plans import runner
 
     mail_queue, solve_queue = rq_queues(app)
     # Mail and plans that were queued while Redis was away are found by one sweep at start.

@@ -14,8 +14,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..extensions import db
+from ..models.credit import Leave
 from ..timeutil import to_local
-from .models import Leave
 from .points import active_suspensions, cn_date, scores, suspension_reason
 
 

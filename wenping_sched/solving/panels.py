@@ -1,7 +1,7 @@
-"""The only module that speaks both ORM and solver: rows in, rows out.
+"""Panels between the ORM and the solver: rows in, a wenping-panels/1 instance out, and back.
 
-It builds contract instances (SOLVER.md) from the database, runs the pure solver, checks
-every solution with the independent validator, and hands back plain results for the
+It builds panel instances (SOLVER.md) from the database, runs the pure solver and the lottery,
+checks every solution with the independent validator, and hands back plain results for the
 operations to store.
 """
 
@@ -11,7 +11,7 @@ import dataclasses
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -19,7 +19,6 @@ from sqlalchemy import select
 from solver import draw_proof, lottery
 from solver.calendar import WorkCalendar
 from solver.instance import (
-    CalendarSpec,
     Lottery,
     PanelAssignment,
     PanelInstance,
@@ -32,18 +31,15 @@ from solver.instance import (
 from solver.panels import solve_panels
 from solver.validate import validate_panels
 
-from .credit.draw import draw_constraints
-from .experts.queries import loads
-from .extensions import db
-from .models import CalendarDay, Expert, ExpertBusy, Panel, PanelMember, Pool
-from .timeutil import local_tz
-from .validation import MAX_LOAD
+from ..extensions import db
+from ..models import Expert, ExpertBusy, Panel, PanelMember, Pool
+from ..standing.draw import draw_constraints
+from ..standing.load import loads
+from ..timeutil import local_tz
+from ..validation import MAX_LOAD
+from .common import SolverBug, calendar_block
 
 PANEL_TIME_LIMIT = 5.0
-
-
-class SolverBug(RuntimeError):
-    """The validator rejected a solver's solution: never shown to users as a valid draw."""
 
 
 @dataclass(frozen=True)
@@ -78,33 +74,7 @@ def _local_iso(value: datetime) -> str:
     return value.astimezone(local_tz()).strftime("%Y-%m-%dT%H:%M")
 
 
-def calendar_block() -> dict[str, Any]:
-    """The instance's calendar: the statutory one plus the coordinators' holidays and make-up workdays."""
-    from .calendar_admin.operations import entered_years, statute_knows
-
-    # A year the statute does not know counts as known only once coordinators have marked it
-    # entered: a half-entered year is planned Monday to Friday and flagged, never half-guessed.
-    entered = entered_years()
-    rows = db.session.execute(select(CalendarDay.date, CalendarDay.kind).order_by(CalendarDay.date))
-    days = [(d, kind) for d, kind in rows if d.year in entered or statute_knows(d.year)]
-    return {
-        "workdays": "cn",
-        "holidays": [d.isoformat() for d, kind in days if kind == "holiday"],
-        "extra_workdays": [d.isoformat() for d, kind in days if kind == "workday"],
-    }
-
-
-def work_calendar() -> WorkCalendar:
-    """The calendar the solvers use, for the app's own date arithmetic (e.g. reminders)."""
-    block = calendar_block()
-    spec = CalendarSpec(
-        holidays=frozenset(date.fromisoformat(d) for d in block["holidays"]),
-        extra_workdays=frozenset(date.fromisoformat(d) for d in block["extra_workdays"]),
-    )
-    return WorkCalendar(spec, str(local_tz()))
-
-
-def _commitments(
+def panel_commitments(
     expert_ids: list[int], window: tuple[datetime, datetime], ignore_panel_id: int | None
 ) -> dict[int, list[tuple[datetime, datetime]]]:
     """Other panels' meetings of these experts that touch the window: they are busy then."""
@@ -158,7 +128,7 @@ def build_panels_instance(
     ids = [e.id for e in experts]
     # The load a batch balances is the year of its first window (a plan is one year's).
     year_loads = loads(ids, year=span[0].astimezone(local_tz()).year)
-    commitments = _commitments(ids, span, ignore_panel_id)
+    commitments = panel_commitments(ids, span, ignore_panel_id)
     # Credit: a suspended expert is excluded, leave is busy time (and excludes when it covers a window).
     away = draw_constraints(ids, span)
     # The busy times that touch the span, in one query (an expert's whole year is not read).
@@ -303,7 +273,7 @@ def draw_lottery(request: PanelRequest, panel_id: str, ignore_panel_id: int | No
     _count, avoided = screening(parsed, 0, instance["panels"][0].get("exclude_reasons"))
     outcome = lottery.panel_lottery(parsed, panel_id, time_limit=PANEL_TIME_LIMIT)
     if isinstance(outcome, Unfilled):
-        return LotteryOutcome(instance, None, outcome, _eligible(parsed, {}), avoided)
+        return LotteryOutcome(instance, None, outcome, eligible_rows(parsed, {}), avoided)
     size = parsed.panels[0].size
     problems = draw_proof.check_lottery({**outcome.to_json(), "chances": None}, size)
     panel = parsed.panels[0]
@@ -313,11 +283,12 @@ def draw_lottery(request: PanelRequest, panel_id: str, ignore_panel_id: int | No
         problems += [f"fixed {e} missing" for e in panel.fixed if e not in experts]
     if problems:
         raise SolverBug("; ".join(problems))
-    return LotteryOutcome(instance, outcome, None, _eligible(parsed, outcome.chances()), avoided)
+    return LotteryOutcome(instance, outcome, None, eligible_rows(parsed, outcome.chances()), avoided)
 
 
-def _eligible(parsed: PanelInstance, chances: dict[str, float]) -> list[dict[str, Any]]:
-    panel = parsed.panels[0]
+def eligible_rows(parsed: PanelInstance, chances: dict[str, float], index: int = 0) -> list[dict[str, Any]]:
+    """Who could sit on the instance's ``index``-th panel, with each one's chance: best chance first."""
+    panel = parsed.panels[index]
     rows = [
         {
             "expert_id": int(e.id),

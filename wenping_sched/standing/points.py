@@ -13,8 +13,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..models.credit import DEFAULT_RULES, START_POINTS, CreditEntry, CreditRules, Suspension
 from ..timeutil import at_local, local_now, to_local
-from .models import DEFAULT_RULES, START_POINTS, CreditEntry, CreditRules, Suspension
 
 
 @dataclass(frozen=True)
