@@ -26,6 +26,7 @@ no progress) the caller falls back to column generation (:mod:`solver.leximin`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -35,7 +36,8 @@ from solver.pricing import Family
 
 TOL = 1e-7  # as in the column generation's master: the slack a fixed level keeps
 EPS = 1e-9  # tightness and zero tests on the remainder of the decomposition
-MAX_SECTORS = 8  # Hall's condition has one row per set of seat sectors: 2**8 - 1 at most
+MAX_SECTORS = 8
+RULES = 5  # vertex rules tried in turn (see _greed)
 
 
 @dataclass
@@ -77,9 +79,16 @@ def marginal_leximin(fam: Family, groups: Sequence[Sequence[int]]) -> MarginalLe
     if got is None:
         return None
     point, rounds = got
-    sets, weights = lp.decompose(fam, point)
-    if not weights:
-        return MarginalLeximin(sets, [], {}, [], rounds, exact=False)
+    found: list[tuple[int, ...]] = []
+    for rule in range(RULES):
+        if rule:
+            lp = _LP(cls, ub, lb, rows, floors=False)
+        sets, weights = lp.decompose(fam, point, rule)
+        if weights:
+            break
+        found += sets
+    else:
+        return MarginalLeximin(sorted(set(found)), [], {}, [], rounds, exact=False)
     # The chances the decomposition realises (equal to the LP's point within EPS).
     count = [0.0] * len(cls)
     for s, w in zip(sets, weights, strict=True):
@@ -142,6 +151,21 @@ def _polytope(
     return cls, ub, lb, rows
 
 
+def _greed(rule: int, rest: float, ub: int, c: int) -> float:
+    """How much the next vertex should want class ``c``: several rules, as a rule that fails on one
+    panel (its vertex leaves the hull of F) often works with another."""
+    share = rest / ub
+    if rule == 0:
+        return share
+    if rule == 1:
+        return share + ((c * 7919) % 13) * 1e-3  # the same, ties broken another way
+    if rule == 2:
+        return rest
+    if rule == 3:
+        return math.log(share + 1e-6)
+    return share * share
+
+
 def _profile(members: Sequence[int], cls: Sequence[Sequence[int]]) -> list[int]:
     where = {i: c for c, g in enumerate(cls) for i in g}
     out = [0] * len(cls)
@@ -153,7 +177,9 @@ def _profile(members: Sequence[int], cls: Sequence[Sequence[int]]) -> list[int]:
 class _LP:
     """``P`` in GLOP, first with one floor row per class (the leximin levels), then on a face."""
 
-    def __init__(self, cls: list[list[int]], ub: list[int], lb: list[int], rows: list[_Row]) -> None:
+    def __init__(
+        self, cls: list[list[int]], ub: list[int], lb: list[int], rows: list[_Row], floors: bool = True
+    ) -> None:
         self.cls, self.ub, self.lb, self.rows = cls, ub, lb, rows
         lp = self.lp = pywraplp.Solver.CreateSolver("GLOP")
         # Small LPs re-solved many times: presolve costs more than it saves.
@@ -170,7 +196,7 @@ class _LP:
                 ct.SetCoefficient(self.x[c], 1.0)
             self.row.append(ct)
         self.floor = []
-        for c, g in enumerate(cls):
+        for c, g in enumerate(cls if floors else ()):
             ct = lp.Constraint(0.0, inf)
             ct.SetCoefficient(self.x[c], 1.0)
             ct.SetCoefficient(self.z, -float(len(g)))
@@ -212,7 +238,9 @@ class _LP:
             point = [v.solution_value() for v in self.x]
         return point, rounds
 
-    def decompose(self, fam: Family, point: list[float]) -> tuple[list[tuple[int, ...]], list[float]]:
+    def decompose(
+        self, fam: Family, point: list[float], rule: int = 0
+    ) -> tuple[list[tuple[int, ...]], list[float]]:
         """``point`` as a convex combination of sets of F; when a step fails, the sets found so far
         and no weights."""
         inf = self.lp.infinity()
@@ -235,7 +263,7 @@ class _LP:
         tight = [0] * len(rows)  # -1: at its lower bound, 1: at its upper bound (for good)
         state = [0] * n  # -1: class at 0, 1: class at its upper bound (for good)
         for c in range(n):
-            self.objective.SetCoefficient(self.x[c], rest[c] / self.ub[c])
+            self.objective.SetCoefficient(self.x[c], _greed(rule, rest[c], self.ub[c], c))
         sets: list[tuple[int, ...]] = []
         weights: list[float] = []
         for _ in range(2 * (n + len(rows)) + 2):
@@ -289,7 +317,7 @@ class _LP:
                         rest[c] = 0.0
                     for j in rows_of[c]:
                         at[j] -= step * k
-                    self.objective.SetCoefficient(self.x[c], rest[c] / self.ub[c])
+                    self.objective.SetCoefficient(self.x[c], _greed(rule, rest[c], self.ub[c], c))
             if mass <= EPS:
                 total = sum(weights)
                 return sets, [w / total for w in weights]
