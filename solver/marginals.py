@@ -15,10 +15,12 @@ and every such profile obeys these linear rules over the counts ``X[c]``:
 
 ``P`` contains every profile of F, so the leximin point of ``P`` (maximise the smallest class
 chance ``X[c] / |c|``, fix the classes whose dual is positive, repeat: one LP per level, no
-column generation) is at least as good as any lottery over F. When ``P`` is not the convex hull
-of F's profiles that point may lie outside it; so the point is written as a convex combination
-of member sets (greedy Carathéodory: a vertex of ``P`` on the smallest face holding what is left,
-the largest step that keeps the rest inside ``P``, repeat). Every vertex used is checked to be a
+column generation; classes in no point of ``P`` are found first by :meth:`_LP._support`) is at
+least as good as any lottery over F. When ``P`` is not the convex hull of F's profiles that point
+may lie outside it; so the point is written as a convex combination of member sets (greedy
+Carathéodory: a set of F on the smallest face of ``P`` holding what is left, built greedily or
+else a vertex by LP, the largest step that keeps the rest inside ``P``, repeat; when a vertex
+rule gets stuck, the next rule of :func:`_greed` starts over). Every vertex used is checked to be a
 set of F (:meth:`Family.is_member_set`), so a decomposition that completes proves the point is a
 lottery over F, hence the leximin one. When any step fails (a fractional vertex, a set outside F,
 no progress) the caller falls back to column generation (:mod:`solver.leximin`).
@@ -189,6 +191,10 @@ class _LP:
         self.x = [lp.NumVar(float(lb[c]), float(ub[c]), "") for c in range(len(cls))]
         # z: the smallest chance of the classes not yet at their level
         self.z = lp.NumVar(0.0, 1.0, "z")
+        self.rows_of: list[list[int]] = [[] for _ in cls]
+        for j, r in enumerate(rows):
+            for c in r.members:
+                self.rows_of[c].append(j)
         self.row = []
         for r in rows:
             ct = lp.Constraint(-inf if r.lo is None else r.lo, inf if r.hi is None else r.hi)
@@ -218,13 +224,15 @@ class _LP:
                 self.floor[c].SetCoefficient(self.z, 0.0)  # fixed candidates: chance 1 by their bounds
         open_set = set(open_)
         rounds = 0
-        point: list[float] = []
         while open_set:
             rounds += 1
             if not self._solve():
                 return None
             z = self.z.solution_value()
-            point = [v.solution_value() for v in self.x]
+            if rounds == 1 and z <= TOL and not self._support(open_set):
+                return None
+            if rounds == 1 and z <= TOL:
+                continue  # the classes in no set are out: the first level again, above 0
             # GLOP's duals are d(objective)/d(bound): the floor rows have duals <= 0.
             positive = [c for c in sorted(open_set) if -self.floor[c].dual_value() > TOL]
             for c in positive or sorted(open_set):
@@ -232,11 +240,42 @@ class _LP:
                 row.SetCoefficient(self.z, 0.0)
                 row.SetLb(max(0.0, (z - TOL) * len(self.cls[c])))
                 open_set.discard(c)
-        if not point:
+        if not self._solve():
+            return None
+        return [v.solution_value() for v in self.x], rounds
+
+    def _support(self, open_set: set[int]) -> bool:
+        """Take the classes in no point of ``P`` out of ``open_set`` (their count is 0 for good).
+
+        Maximising the count of the classes not yet seen positive, each capped at a small
+        ``cap`` so that the optimum spreads over many of them, shows more positives, or proves the
+        rest are 0 everywhere in ``P`` (a point of ``P`` with one of them positive, mixed with a
+        little of the last solution, which has them all at 0, would keep the caps and beat 0): a
+        few LPs where the level rounds would fix those classes at 0 a dual or two at a time.
+        """
+        unseen = {c for c in open_set if self.x[c].solution_value() <= 1e-9}
+        cap = 1.0 / (2 * len(open_set))
+        self.objective.SetCoefficient(self.z, 0.0)
+        for c in unseen:
+            self.objective.SetCoefficient(self.x[c], 1.0)
+            self.x[c].SetUb(min(cap, self.ub[c]))
+        while unseen:
             if not self._solve():
-                return None
-            point = [v.solution_value() for v in self.x]
-        return point, rounds
+                return False
+            seen = [c for c in unseen if self.x[c].solution_value() > 1e-9]
+            if not seen:
+                break
+            for c in seen:
+                self.objective.SetCoefficient(self.x[c], 0.0)
+                self.x[c].SetUb(float(self.ub[c]))
+                unseen.discard(c)
+        for c in unseen:
+            self.objective.SetCoefficient(self.x[c], 0.0)
+            self.x[c].SetUb(0.0)
+            self.floor[c].SetCoefficient(self.z, 0.0)
+            open_set.discard(c)
+        self.objective.SetCoefficient(self.z, 1.0)
+        return True
 
     def decompose(
         self, fam: Family, point: list[float], rule: int = 0
@@ -287,26 +326,15 @@ class _LP:
                 elif rest[c] >= self.ub[c] * mass - EPS:
                     self.x[c].SetLb(float(self.ub[c]))
                     state[c] = 1
-            # Greedy: the vertex of that face taking most of what is left of each class.
-            if not self._solve():
-                return sets, []
-            counts = self._vertex()
-            if counts is None:
-                # A fractional vertex: another objective may find an integral one on the same face.
-                for c in range(n):
-                    self.objective.SetCoefficient(self.x[c], rest[c] / self.ub[c] + ((c * 7919) % 13) * 1e-3)
-                ok = self._solve()
-                counts = self._vertex() if ok else None
-                for c in range(n):
-                    self.objective.SetCoefficient(self.x[c], rest[c] / self.ub[c])
-                if counts is None:
+            # First a set built greedily on that face; when it leaves the face, the LP's vertex.
+            got = self._take(fam, self._greedy(rest, tight, state, rule), rest, at, mass, live, rows_of)
+            if got is None:
+                if not self._solve():
                     return sets, []
-            members = tuple(sorted(i for c, k in enumerate(counts) if k for i in self.cls[c][:k]))
-            if not fam.is_member_set(members):
-                return sets, []
-            step = self._step(rest, at, mass, counts, live, rows_of)
-            if step <= EPS:
-                return sets, []
+                got = self._take(fam, self._vertex(), rest, at, mass, live, rows_of)
+                if got is None:
+                    return sets, []  # a fractional vertex, a set outside F, or no progress
+            counts, members, step = got
             sets.append(members)
             weights.append(step)
             mass -= step
@@ -322,6 +350,63 @@ class _LP:
                 total = sum(weights)
                 return sets, [w / total for w in weights]
         return sets, []
+
+    def _take(
+        self,
+        fam: Family,
+        counts: list[int] | None,
+        rest: list[float],
+        at: list[float],
+        mass: float,
+        live: list[int],
+        rows_of: list[list[int]],
+    ) -> tuple[list[int], tuple[int, ...], float] | None:
+        """These counts as a set of F and the step it allows, or None when they are no such set or
+        leave the face (no step)."""
+        if counts is None:
+            return None
+        members = self._members(counts)
+        if not fam.is_member_set(members):
+            return None
+        step = self._step(rest, at, mass, counts, live, rows_of)
+        return (counts, members, step) if step > EPS else None
+
+    def _members(self, counts: list[int]) -> tuple[int, ...]:
+        """A set with these counts: the first members of each class."""
+        return tuple(sorted(i for c, k in enumerate(counts) if k for i in self.cls[c][:k]))
+
+    def _greedy(self, rest: list[float], tight: list[int], state: list[int], rule: int) -> list[int] | None:
+        """Counts that keep every row's upper side and every tight row at its bound, taking the
+        classes with most left first (those at their upper bound before all); may miss a lower side
+        (the caller's step test then refuses it)."""
+        n = len(self.cls)
+        room = []
+        for j, r in enumerate(self.rows):
+            if r.hi is not None:
+                room.append(float(r.hi))
+            elif tight[j] < 0:
+                room.append(float(r.lo))  # type: ignore[arg-type]
+            else:
+                room.append(float("inf"))
+        order = sorted(
+            (c for c in range(n) if state[c] >= 0),
+            key=lambda c: (-state[c], -_greed(rule, rest[c], self.ub[c], c), c),
+        )
+        counts = [0] * n
+        rows_of = self.rows_of
+        for c in order:
+            k = self.ub[c]
+            for j in rows_of[c]:
+                if room[j] < k:
+                    k = int(room[j])
+            if k <= 0:
+                if state[c] > 0:
+                    return None
+                continue
+            counts[c] = k
+            for j in rows_of[c]:
+                room[j] -= k
+        return counts
 
     def _vertex(self) -> list[int] | None:
         """The LP's solution as whole counts, or None when it is fractional."""
