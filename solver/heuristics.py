@@ -11,6 +11,7 @@ rule keeps holding. Who finally sits on each panel is drawn afterwards by its lo
 from __future__ import annotations
 
 import time
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
 
@@ -71,10 +72,15 @@ class State:
 def free_at(prep: Prepared, pd: PanelData, state: State, start: int, cap: int) -> list[int]:
     """Eligible experts free for the whole meeting at ``start`` and still under the load cap."""
     end = start + pd.duration
-    load, taken, max_load, is_free = state.load, state.taken, prep.max_load, prep.is_free
+    load, taken, max_load = state.load, state.taken, prep.max_load
+    busy_starts, busy_ends = prep.busy_starts, prep.busy_ends
     out = []
     for e in pd.eligible:
-        if load[e] < cap and load[e] < max_load[e] and is_free(e, start, end):
+        if load[e] < cap and load[e] < max_load[e]:
+            # Prepared.is_free, inlined: this loop is the batch pass's hottest
+            i = bisect_left(busy_starts[e], end)
+            if i and busy_ends[e][i - 1] > start:
+                continue
             t = taken[e]
             if not t or not overlaps(t, start, end):
                 out.append(e)
@@ -298,14 +304,7 @@ def improve(prep: Prepared, state: State, cap: int, deadline: float) -> int:
                 if m in pd.fixed:
                     continue
                 if outsiders is None:
-                    outsiders = [
-                        e
-                        for e in pd.eligible
-                        if e not in members
-                        and state.load[e] < min(cap, prep.max_load[e])
-                        and prep.is_free(e, start, end)
-                        and not overlaps(state.taken[e], start, end)
-                    ]
+                    outsiders = [e for e in free_at(prep, pd, state, start, cap) if e not in members]
                 best = None
                 best_key = (pd.rank[m], state.load[m] - 1, pd.spread[m])
                 for c in outsiders:
