@@ -28,7 +28,6 @@ no progress) the caller falls back to column generation (:mod:`solver.leximin`).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -39,7 +38,7 @@ from solver.pricing import Family
 TOL = 1e-7  # as in the column generation's master: the slack a fixed level keeps
 EPS = 1e-9  # tightness and zero tests on the remainder of the decomposition
 MAX_SECTORS = 8
-RULES = 5  # vertex rules tried in turn (see _greed)
+RULES = 3  # vertex rules tried in turn (see _greed)
 
 
 @dataclass
@@ -131,7 +130,7 @@ def _polytope(
         lb.append(1 if g[0] in fixed else 0)
     if any(f not in {i for g in cls for i in g} for f in fixed):
         return None
-    rows = [_Row(list(range(len(cls))), fam.size, fam.size)]
+    rows = [_Row(list(range(len(cls))), fam.size, fam.size)]  # the size row first: _LP._greedy uses it
     if quotas is not None:
         for r, q in enumerate(quotas):
             if q:
@@ -161,11 +160,7 @@ def _greed(rule: int, rest: float, ub: int, c: int) -> float:
         return share
     if rule == 1:
         return share + ((c * 7919) % 13) * 1e-3  # the same, ties broken another way
-    if rule == 2:
-        return rest
-    if rule == 3:
-        return math.log(share + 1e-6)
-    return share * share
+    return rest
 
 
 def _profile(members: Sequence[int], cls: Sequence[Sequence[int]]) -> list[int]:
@@ -365,11 +360,11 @@ class _LP:
         leave the face (no step)."""
         if counts is None:
             return None
-        members = self._members(counts)
-        if not fam.is_member_set(members):
-            return None
         step = self._step(rest, at, mass, counts, live, rows_of)
-        return (counts, members, step) if step > EPS else None
+        if step <= EPS:
+            return None
+        members = self._members(counts)
+        return (counts, members, step) if fam.is_member_set(members) else None
 
     def _members(self, counts: list[int]) -> tuple[int, ...]:
         """A set with these counts: the first members of each class."""
@@ -388,13 +383,15 @@ class _LP:
                 room.append(float(r.lo))  # type: ignore[arg-type]
             else:
                 room.append(float("inf"))
-        order = sorted(
-            (c for c in range(n) if state[c] >= 0),
-            key=lambda c: (-state[c], -_greed(rule, rest[c], self.ub[c], c), c),
-        )
+        want = [_greed(rule, rest[c], self.ub[c], c) for c in range(n)]
+        order = sorted((c for c in range(n) if state[c] >= 0), key=lambda c: (-state[c], -want[c], c))
         counts = [0] * n
         rows_of = self.rows_of
         for c in order:
+            if room[0] < 1:  # the size row (always first) is full
+                if state[c] > 0:
+                    return None
+                break
             k = self.ub[c]
             for j in rows_of[c]:
                 if room[j] < k:
