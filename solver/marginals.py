@@ -92,9 +92,10 @@ def marginal_leximin(fam: Family, groups: Sequence[Sequence[int]]) -> MarginalLe
         return MarginalLeximin(sorted(set(found)), [], {}, [], rounds, exact=False)
     # The chances the decomposition realises (equal to the LP's point within EPS).
     count = [0.0] * len(cls)
+    where = {i: c for c, g in enumerate(cls) for i in g}
     for s, w in zip(sets, weights, strict=True):
-        for c, k in enumerate(_profile(s, cls)):
-            count[c] += w * k
+        for i in s:
+            count[where[i]] += w
     if any(abs(count[c] - point[c]) > 1e-6 for c in range(len(cls))):
         return None
     support = [c for c in range(len(cls)) if count[c] > EPS]
@@ -161,14 +162,6 @@ def _greed(rule: int, rest: float, ub: int, c: int) -> float:
     if rule == 1:
         return share + ((c * 7919) % 13) * 1e-3  # the same, ties broken another way
     return rest
-
-
-def _profile(members: Sequence[int], cls: Sequence[Sequence[int]]) -> list[int]:
-    where = {i: c for c, g in enumerate(cls) for i in g}
-    out = [0] * len(cls)
-    for i in members:
-        out[where[i]] += 1
-    return out
 
 
 class _LP:
@@ -424,20 +417,30 @@ class _LP:
     ) -> float:
         """The largest step ``t`` with ``rest - t * counts`` inside ``(mass - t) * P``."""
         there = [0.0] * len(self.rows)
+        step = mass
+        ub = self.ub
         for c, k in enumerate(counts):
             if k:
                 for j in rows_of[c]:
                     there[j] += k
-        step = mass
+                t = rest[c] / k
+                if t < step:
+                    step = t
+            u = ub[c]
+            if u > k:
+                t = (u * mass - rest[c]) / (u - k)
+                if t < step:
+                    step = t
+        rows = self.rows
         for j in live:
-            r = self.rows[j]
-            if r.hi is not None and r.hi - there[j] > EPS:
-                step = min(step, (r.hi * mass - at[j]) / (r.hi - there[j]))
-            if r.lo is not None and there[j] - r.lo > EPS:
-                step = min(step, (at[j] - r.lo * mass) / (there[j] - r.lo))
-        for c, k in enumerate(counts):
-            if k:
-                step = min(step, rest[c] / k)
-            if self.ub[c] > k:
-                step = min(step, (self.ub[c] * mass - rest[c]) / (self.ub[c] - k))
+            r = rows[j]
+            hi, lo, v = r.hi, r.lo, there[j]
+            if hi is not None and hi - v > EPS:
+                t = (hi * mass - at[j]) / (hi - v)
+                if t < step:
+                    step = t
+            if lo is not None and v - lo > EPS:
+                t = (at[j] - lo * mass) / (v - lo)
+                if t < step:
+                    step = t
         return step
