@@ -159,3 +159,119 @@ def test_several_starts_are_left_to_column_generation() -> None:
     assert marginal_leximin(fam, classes(fam)) is None
     lex = leximin(fam)
     assert lex is not None and lex.method == "columns"
+
+
+def test_candidates_in_no_set_are_found_without_a_level_round_each() -> None:
+    # Three local seats, two city seats, and only the city has the seat sectors: the two city
+    # members must be the two seat holders, so the twenty city candidates without a seat sector
+    # are in no set (chance 0), while the four city seat holders share the two seats.
+    local = 6
+    city = 24
+    n = local + city
+    fam = Family(
+        size=5,
+        seat_counts=(1, 1),
+        min_senior=0,
+        cap=1,
+        rank=[0] * local + [1] * city,
+        sigma=[0] * local + [1, 1, 2, 2] + [0] * (city - 4),
+        senior=[False] * n,
+        employer=list(range(n)),
+        fixed=[],
+        patterns=[(1 << n) - 1],
+        quotas=(3, 2),
+    )
+    fast = marginal_leximin(fam, classes(fam))
+    assert fast is not None and fast.exact
+    assert set(fast.chances) == set(range(local + 4))
+    assert all(abs(fast.chances[i] - 0.5) <= 1e-6 for i in range(local))
+    assert all(abs(fast.chances[i] - 0.5) <= 1e-6 for i in range(local, local + 4))
+    assert fast.rounds <= 3  # one level round per class in no set would take over twenty
+    sets = every_set(fam)
+    assert all(s in sets for s in fast.sets)
+
+
+def test_a_city_year_panel_with_many_candidates_in_no_set_matches_column_generation(monkeypatch: Any) -> None:
+    # A panel of the city year (3 local and 2 city members; the city ones must hold seats): most
+    # city candidates are in no set. Level rounds alone fix those a dual or two at a time (24
+    # rounds here); the support LPs find them at once.
+    fam = Family(
+        size=5,
+        seat_counts=(1, 1, 1),
+        min_senior=1,
+        cap=1,
+        rank=[0] * 11 + [1] * 48,
+        sigma=[int(k) for k in "20000000002002002000002000151000000000200000500000025200012"],
+        senior=[b == "1" for b in "01100000010001000001011001010000110010100100010010100001000"],
+        employer=[
+            0,
+            1,
+            2,
+            3,
+            2,
+            4,
+            3,
+            5,
+            6,
+            7,
+            8,
+            9,
+            9,
+            10,
+            11,
+            12,
+            11,
+            13,
+            14,
+            15,
+            16,
+            16,
+            14,
+            17,
+            18,
+            18,
+            10,
+            19,
+            17,
+            20,
+            16,
+            20,
+            10,
+            19,
+            21,
+            21,
+            22,
+            18,
+            19,
+            23,
+            13,
+            12,
+            16,
+            20,
+            19,
+            15,
+            14,
+            16,
+            18,
+            14,
+            12,
+            21,
+            9,
+            19,
+            21,
+            21,
+            21,
+            16,
+            22,
+        ],
+        fixed=[],
+        patterns=[(1 << 59) - 1],
+        quotas=(3, 2),
+    )
+    fast = marginal_leximin(fam, classes(fam))
+    assert fast is not None and fast.exact and fast.rounds <= 6
+    monkeypatch.setattr("solver.leximin.marginal_leximin", lambda fam, groups: None)
+    slow = leximin(fam)
+    assert slow is not None and slow.exact and slow.method == "columns"
+    assert set(fast.chances) == set(slow.chances)
+    assert all(abs(fast.chances[i] - slow.chances[i]) <= 1e-5 for i in slow.chances)
