@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from solver.leximin import classes, leximin, round_tickets
-from solver.marginals import marginal_leximin
+from solver.marginals import _fit, marginal_leximin
 from solver.pricing import Family
 from tests.solver.test_leximin import brute_force_leximin
 
@@ -275,3 +275,28 @@ def test_a_city_year_panel_with_many_candidates_in_no_set_matches_column_generat
     assert slow is not None and slow.exact and slow.method == "columns"
     assert set(fast.chances) == set(slow.chances)
     assert all(abs(fast.chances[i] - slow.chances[i]) <= 1e-5 for i in slow.chances)
+
+
+def test_fit_writes_a_known_mix_of_sets_as_a_lottery_over_f() -> None:
+    # The point of a lottery over three sets of F, given without them: the fit finds sets of F
+    # whose mix has exactly the point's class counts.
+    fam = _city_like_panel()
+    groups = [sorted(g) for g in classes(fam)]
+    sets = every_set(fam)
+    chosen, mix = [sets[0], sets[len(sets) // 2], sets[-1]], [0.5, 0.3, 0.2]
+    where = {i: c for c, g in enumerate(groups) for i in g}
+    point = [0.0] * len(groups)
+    for s, w in zip(chosen, mix, strict=True):
+        for i in s:
+            point[where[i]] += w
+    fitted = _fit(fam, groups, point, [])
+    assert fitted is not None
+    got_sets, weights = fitted
+    assert all(s in sets for s in got_sets) and abs(sum(weights) - 1) <= 1e-9
+    got = [0.0] * len(groups)
+    for s, w in zip(got_sets, weights, strict=True):
+        for i in s:
+            got[where[i]] += w
+    assert all(abs(a - b) <= 1e-7 for a, b in zip(got, point, strict=True))
+    # A point no lottery over F has (a class above its size) gets no fit.
+    assert _fit(fam, groups, [len(g) + 1.0 for g in groups], []) is None
