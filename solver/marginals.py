@@ -386,6 +386,10 @@ class _LP:
             # First a set built greedily on that face; when it leaves the face, the LP's vertex.
             got = self._take(fam, self._greedy(rest, tight, state, rule), rest, at, mass, live, rows_of)
             if got is None:
+                got = self._take(
+                    fam, self._greedy_needs(rest, tight, state, rule), rest, at, mass, live, rows_of
+                )
+            if got is None:
                 if not self._solve():
                     return sets, []
                 got = self._take(fam, self._vertex(), rest, at, mass, live, rows_of)
@@ -465,6 +469,51 @@ class _LP:
             counts[c] = k
             for j in rows_of[c]:
                 room[j] -= k
+        return counts
+
+    def _greedy_needs(
+        self, rest: list[float], tight: list[int], state: list[int], rule: int
+    ) -> list[int] | None:
+        """Like :meth:`_greedy`, but first meets the rows with a lower side (pool quotas, seniors,
+        seats), scarcest first, each from its classes with most left; then fills up."""
+        n = len(self.cls)
+        rows, ub, rows_of = self.rows, self.ub, self.rows_of
+        room = [
+            float(r.hi) if r.hi is not None else float(r.lo) if tight[j] < 0 else float("inf")  # type: ignore[arg-type]
+            for j, r in enumerate(rows)
+        ]
+        want = [_greed(rule, rest[c], ub[c], c) for c in range(n)]
+        counts = [0] * n
+        have = [0] * len(rows)
+
+        def fits(c: int) -> int:
+            return int(min(ub[c] - counts[c], *(room[j] for j in rows_of[c])))
+
+        def take(c: int, k: int) -> None:
+            counts[c] += k
+            for j in rows_of[c]:
+                room[j] -= k
+                have[j] += k
+
+        for c in range(n):
+            if state[c] > 0:
+                if fits(c) < ub[c]:
+                    return None
+                take(c, ub[c])
+        needs = [j for j, r in enumerate(rows) if j and r.lo is not None]
+        needs.sort(key=lambda j: sum(ub[c] for c in rows[j].members if state[c] >= 0))
+        for j in needs:
+            while have[j] < rows[j].lo:  # type: ignore[operator]
+                open_ = [c for c in rows[j].members if state[c] >= 0 and fits(c) >= 1]
+                if not open_:
+                    return None
+                take(max(open_, key=lambda c: (want[c], -c)), 1)
+        for c in sorted((c for c in range(n) if state[c] >= 0), key=lambda c: (-want[c], c)):
+            if room[0] < 1:
+                break
+            k = fits(c)
+            if k > 0:
+                take(c, k)
         return counts
 
     def _vertex(self) -> list[int] | None:
