@@ -281,6 +281,7 @@ class _LP:
                 self.floor[c].SetCoefficient(self.z, 0.0)  # fixed candidates: chance 1 by their bounds
         open_set = set(open_)
         rounds = 0
+        point: list[float] | None = None
         while open_set:
             rounds += 1
             if not self._solve():
@@ -292,14 +293,21 @@ class _LP:
                 continue  # the classes in no set are out: the first level again, above 0
             # GLOP's duals are d(objective)/d(bound): the floor rows have duals <= 0.
             positive = [c for c in sorted(open_set) if -self.floor[c].dual_value() > TOL]
-            for c in positive or sorted(open_set):
+            fix = positive or sorted(open_set)
+            if len(fix) == len(open_set):
+                # The last level: this solution keeps every level, so it is the point (read it now,
+                # before the model changes; no LP after the loop).
+                point = [v.solution_value() for v in self.x]
+            for c in fix:
                 row = self.floor[c]
                 row.SetCoefficient(self.z, 0.0)
                 row.SetLb(max(0.0, (z - TOL) * len(self.cls[c])))
                 open_set.discard(c)
-        if not self._solve():
-            return None
-        return [v.solution_value() for v in self.x], rounds
+        if point is None:
+            if not self._solve():
+                return None
+            point = [v.solution_value() for v in self.x]
+        return point, rounds
 
     def _support(self, open_set: set[int]) -> bool:
         """Take the classes in no point of ``P`` out of ``open_set`` (their count is 0 for good).
