@@ -20,7 +20,7 @@ least as good as any lottery over F. When ``P`` is not the convex hull of F's pr
 may lie outside it; so the point is written as a convex combination of member sets (greedy
 Carathéodory: a set of F on the smallest face of ``P`` holding what is left, built greedily or
 else a vertex by LP, the largest step that keeps the rest inside ``P``, repeat; when a vertex
-rule gets stuck, the next rule of :func:`_greed` starts over; when all get stuck, :func:`_fit`
+rule gets stuck, the next rule of :func:`_greed` starts over; when all get stuck, :func:`fit`
 mixes the sets found so far and prices new ones against the known point). Every vertex used is checked to be a
 set of F (:meth:`Family.is_member_set`), so a decomposition that completes proves the point is a
 lottery over F, hence the leximin one. When any step fails (a fractional vertex, a set outside F,
@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 from ortools.linear_solver import pywraplp
 
+from solver.marginal_fit import fit
 from solver.pricing import Family
 
 TOL = 1e-7  # as in the column generation's master: the slack a fixed level keeps
@@ -90,7 +91,7 @@ def marginal_leximin(fam: Family, groups: Sequence[Sequence[int]]) -> MarginalLe
             break
         found += sets
     else:
-        fitted = _fit(fam, cls, point, sorted(set(found)))
+        fitted = fit(fam, cls, point, sorted(set(found)))
         if fitted is None:
             return MarginalLeximin(sorted(set(found)), [], {}, [], rounds, exact=False)
         sets, weights = fitted
@@ -166,71 +167,6 @@ def _greed(rule: int, rest: float, ub: int, c: int) -> float:
     if rule == 1:
         return share + ((c * 7919) % 13) * 1e-3  # the same, ties broken another way
     return rest
-
-
-def _fit(
-    fam: Family, cls: list[list[int]], point: list[float], seeds: list[tuple[int, ...]]
-) -> tuple[list[tuple[int, ...]], list[float]] | None:
-    """``point`` as a convex combination of sets of F by column generation with the target known
-    (one LP, not one per level): minimise the gap between the mix of the sets so far and the
-    point; the duals price the next set (the pricing step of :mod:`solver.leximin`). None when a
-    gap stays (the point is not a lottery over F) or the LP fails."""
-    lp = pywraplp.Solver.CreateSolver("GLOP")
-    inf = lp.infinity()
-    one = lp.Constraint(1.0, 1.0)
-    rows = [lp.Constraint(point[c], point[c]) for c in range(len(cls))]
-    objective = lp.Objective()
-    for row in rows:  # the gap on each class, either way
-        for sign in (1.0, -1.0):
-            v = lp.NumVar(0.0, inf, "")
-            row.SetCoefficient(v, sign)
-            objective.SetCoefficient(v, 1.0)
-    objective.SetMinimization()
-    where = {i: c for c, g in enumerate(cls) for i in g}
-    columns: list[tuple[tuple[int, ...], pywraplp.Variable]] = []
-    seen: set[tuple[int, ...]] = set()
-
-    def add(members: Sequence[int]) -> bool:
-        counts = [0] * len(cls)
-        for i in members:
-            counts[where[i]] += 1
-        key = tuple(counts)
-        if key in seen:
-            return False
-        seen.add(key)
-        v = lp.NumVar(0.0, inf, "")
-        one.SetCoefficient(v, 1.0)
-        for c, k in enumerate(counts):
-            if k:
-                rows[c].SetCoefficient(v, float(k))
-        columns.append((tuple(sorted(members)), v))
-        return True
-
-    for members in seeds:
-        add(members)
-    if not columns:  # the LP needs one set to start from
-        first = fam.best([0.0 if i in where else -1e6 for i in range(fam.n)], threshold=-1.0)
-        if first is None:
-            return None
-        add(first[1])
-    for _ in range(4 * len(cls) + 20):
-        if lp.Solve() != pywraplp.Solver.OPTIMAL:
-            return None
-        if objective.Value() <= 1e-9:
-            sets = [(m, v.solution_value()) for m, v in columns if v.solution_value() > 1e-12]
-            if not all(fam.is_member_set(m) for m, _ in sets):
-                return None
-            total = sum(w for _, w in sets)
-            return [m for m, _ in sets], [w / total for _, w in sets]
-        # A set enters when its reduced cost 0 - (its class duals + the convexity dual) is negative.
-        weights = [-1e6] * fam.n  # candidates in no class of P: in no set
-        for c, g in enumerate(cls):
-            for i in g:
-                weights[i] = rows[c].dual_value()
-        got = fam.best(weights, threshold=-one.dual_value() + 1e-9)
-        if got is None or not add(got[1]):
-            return None
-    return None
 
 
 class _LP:

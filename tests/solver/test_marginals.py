@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from solver.leximin import classes, leximin, round_tickets
-from solver.marginals import _fit, marginal_leximin
+from solver.marginal_fit import fit
+from solver.marginals import marginal_leximin
 from solver.pricing import Family
 from tests.solver.test_leximin import brute_force_leximin
 
@@ -289,7 +290,7 @@ def test_fit_writes_a_known_mix_of_sets_as_a_lottery_over_f() -> None:
     for s, w in zip(chosen, mix, strict=True):
         for i in s:
             point[where[i]] += w
-    fitted = _fit(fam, groups, point, [])
+    fitted = fit(fam, groups, point, [])
     assert fitted is not None
     got_sets, weights = fitted
     assert all(s in sets for s in got_sets) and abs(sum(weights) - 1) <= 1e-9
@@ -299,4 +300,4 @@ def test_fit_writes_a_known_mix_of_sets_as_a_lottery_over_f() -> None:
             got[where[i]] += w
     assert all(abs(a - b) <= 1e-7 for a, b in zip(got, point, strict=True))
     # A point no lottery over F has (a class above its size) gets no fit.
-    assert _fit(fam, groups, [len(g) + 1.0 for g in groups], []) is None
+    assert fit(fam, groups, [len(g) + 1.0 for g in groups], []) is None
