@@ -43,5 +43,6 @@ bench: setup
 	$(BIN)/python -m bench.panels
 	$(BIN)/python -m bench.meetings
 	$(BIN)/python -m bench.panel_requests
+	$(BIN)/python -m bench.one_draw
 	$(BIN)/python -m bench.invitations
 	$(BIN)/python -m bench.load

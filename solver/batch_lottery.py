@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 
 from solver.draw_proof import ticket_for
-from solver.heuristics import Choice, State
+from solver.heuristics import Choice, State, free_at
 from solver.instance import Lottery
 from solver.leximin import Leximin
 from solver.lottery import PanelFamily, build_family, drawn_members, lottery_of, rank_counts
@@ -39,15 +39,9 @@ def draw_batch(
         pd = prep.panels[p]
         settled = state.release(pd)
         assert settled is not None
-        start, end = settled.start, settled.start + pd.duration
+        start = settled.start
         k0 = pd.starts.index(start)
-        cands = [
-            e
-            for e in pd.eligible
-            if state.load[e] + 1 <= min(cap, prep.max_load[e])
-            and prep.is_free(e, start, end)
-            and not overlaps(state.taken[e], start, end)
-        ]
+        cands = free_at(prep, pd, state, start, cap)  # free then, final load within cap and max_load
         pf = build_family(prep, pd, cands, [1 << k0] * len(cands), rank_counts(pd, settled.members))
         local = {e: i for i, e in enumerate(pf.experts)}
         lottery, lex = lottery_of(pf, prep, [[local[e] for e in settled.members]], deadline)

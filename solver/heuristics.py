@@ -11,6 +11,7 @@ rule keeps holding. Who finally sits on each panel is drawn afterwards by its lo
 from __future__ import annotations
 
 import time
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
 
@@ -71,10 +72,15 @@ class State:
 def free_at(prep: Prepared, pd: PanelData, state: State, start: int, cap: int) -> list[int]:
     """Eligible experts free for the whole meeting at ``start`` and still under the load cap."""
     end = start + pd.duration
-    load, taken, max_load, is_free = state.load, state.taken, prep.max_load, prep.is_free
+    load, taken, max_load = state.load, state.taken, prep.max_load
+    busy_starts, busy_ends = prep.busy_starts, prep.busy_ends
     out = []
     for e in pd.eligible:
-        if load[e] < cap and load[e] < max_load[e] and is_free(e, start, end):
+        if load[e] < cap and load[e] < max_load[e]:
+            # Prepared.is_free, inlined: this loop is the batch pass's hottest
+            i = bisect_left(busy_starts[e], end)
+            if i and busy_ends[e][i - 1] > start:
+                continue
             t = taken[e]
             if not t or not overlaps(t, start, end):
                 out.append(e)
@@ -288,6 +294,8 @@ def improve(prep: Prepared, state: State, cap: int, deadline: float) -> int:
             pd = prep.panels[p]
             if not _may_improve(pd, choice, state, cap, prep):
                 continue
+            rank, load, spread = pd.rank, state.load, pd.spread
+            sectors, senior, employer = prep.sectors, prep.senior, prep.employer
             start, end = choice.start, choice.start + pd.duration
             seat_of = {e: k for k, es in choice.seats.items() for e in es}
             seniors = sum(1 for e in choice.members if prep.senior[e])
@@ -298,27 +306,24 @@ def improve(prep: Prepared, state: State, cap: int, deadline: float) -> int:
                 if m in pd.fixed:
                     continue
                 if outsiders is None:
-                    outsiders = [
-                        e
-                        for e in pd.eligible
-                        if e not in members
-                        and state.load[e] < min(cap, prep.max_load[e])
-                        and prep.is_free(e, start, end)
-                        and not overlaps(state.taken[e], start, end)
-                    ]
+                    outsiders = [e for e in free_at(prep, pd, state, start, cap) if e not in members]
                 best = None
-                best_key = (pd.rank[m], state.load[m] - 1, pd.spread[m])
+                best_key = (rank[m], load[m] - 1, spread[m])
+                # What m's place asks of a replacement (the same tests as before, hoisted out).
+                seat = seat_of.get(m)
+                keep_senior = senior[m] and seniors <= pd.panel.min_senior
+                own = employer[m]
                 for c in outsiders:
                     if c in members:
                         continue
-                    key = (pd.rank[c], state.load[c], pd.spread[c])
+                    key = (rank[c], load[c], spread[c])
                     if key >= best_key:
                         continue
-                    if m in seat_of and seat_of[m] not in prep.sectors[c]:
+                    if seat is not None and seat not in sectors[c]:
                         continue
-                    if prep.senior[m] and not prep.senior[c] and seniors <= pd.panel.min_senior:
+                    if keep_senior and not senior[c]:
                         continue
-                    if prep.employer[c] != prep.employer[m] and employers[prep.employer[c]] >= limit:
+                    if employer[c] != own and employers[employer[c]] >= limit:
                         continue
                     best, best_key = c, key
                 if best is None:

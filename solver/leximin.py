@@ -15,6 +15,10 @@ employer) can swap places in any set, so the leximin lottery gives them equal ch
 master has one row per class (the class's average chance), its duals weigh the class's members
 equally, and the pricing step sees far fewer distinct weights.
 
+At one start (every draw of a batch) :mod:`solver.marginals` answers first, by a few LPs over the
+classes' marginals and a decomposition it checks; column generation decides when it cannot
+(several starts, or the marginals' polytope is not F's hull there), seeded with the sets it found.
+
 Support first: experts in no set of F get chance 0 and are left out; the others are found by
 asking the pricing step for sets covering the most classes not yet covered.
 
@@ -35,6 +39,7 @@ from dataclasses import dataclass
 
 from ortools.linear_solver import pywraplp
 
+from solver.marginals import marginal_leximin
 from solver.pricing import Deadline, Family
 
 TOL = 1e-7
@@ -55,6 +60,7 @@ class Leximin:
     exact: bool  # False when the deadline cut the column generation short
     columns: int = 0
     rounds: int = 0
+    method: str = "columns"  # "marginals" (solver.marginals), "columns", or "one open seat"
 
 
 def classes(fam: Family) -> list[list[int]]:
@@ -197,6 +203,20 @@ def leximin(
             for i in s:
                 chances[i] = chances.get(i, 0.0) + 1 / len(sets)
         return Leximin(sets, [1 / len(sets)] * len(sets), chances, [[i] for i in sorted(chances)], False)
+    fast = marginal_leximin(fam, groups)
+    if fast is not None and fast.exact:
+        return Leximin(
+            fast.sets,
+            fast.weights,
+            fast.chances,
+            fast.classes,
+            True,
+            len(fast.sets),
+            fast.rounds,
+            "marginals",
+        )
+    if fast is not None:
+        seeds = [*seeds, *fast.sets]
     seeds = [*seeds, *_greedy_columns(fam)]
     try:
         groups, sets = support(fam, groups, seeds, deadline)
@@ -281,7 +301,7 @@ def _one_open(fam: Family) -> Leximin | None:
     chances = {f: 1.0 for f in fam.fixed}
     chances.update({i: w for s in sets for i in s if i not in fam.fixed})
     groups = [[i] for i in sorted(chances)]
-    return Leximin(sets, [w] * len(sets), chances, groups, True, len(sets), 1)
+    return Leximin(sets, [w] * len(sets), chances, groups, True, len(sets), 1, "one open seat")
 
 
 def _column_generation(fam: Family, master: _Master, deadline: float | None) -> tuple[float, list[float]]:

@@ -77,8 +77,17 @@ class Prepared:
         self.max_load = [e.max_load if e.max_load is not None else 1 << 30 for e in self.experts]
         self.busy_starts: list[list[int]] = []
         self.busy_ends: list[list[int]] = []
+        # Busy times repeat across experts (half-days): convert each distinct time once.
+        seen: dict[datetime, int] = {}
+
+        def to_minutes(t: datetime) -> int:
+            m = seen.get(t)
+            if m is None:
+                m = seen[t] = minutes(t)
+            return m
+
         for e in self.experts:
-            s, t = merge_intervals([(minutes(a), minutes(b)) for a, b in e.busy])
+            s, t = merge_intervals([(to_minutes(a), to_minutes(b)) for a, b in e.busy])
             self.busy_starts.append(s)
             self.busy_ends.append(t)
         by_pool: dict[str, list[int]] = defaultdict(list)
@@ -191,7 +200,10 @@ def merge_intervals(pairs: list[tuple[int, int]]) -> tuple[list[int], list[int]]
 
 def overlaps(taken: list[tuple[int, int]], start: int, end: int) -> bool:
     """True when one of ``taken`` (a short list of meetings) overlaps ``[start, end)``."""
-    return any(a < end and start < b for a, b in taken)
+    for a, b in taken:  # noqa: SIM110 - runs some 10^5 times a batch; any() over a generator costs twice as much
+        if a < end and start < b:
+            return True
+    return False
 
 
 def to_datetime(prep: Prepared, m: int, tz_source: datetime | None = None) -> datetime:

@@ -100,6 +100,9 @@ def solve_panels(
         ("filled", len(state.choice)),
         ("method", method),
         ("lottery_seconds", round(time.perf_counter() - settled_at, 3)),
+        # Lotteries by route (solver.marginals or column generation), and those a deadline cut short.
+        ("lotteries_by_marginals", sum(1 for lex in leximins if lex.method == "marginals")),
+        ("lotteries_not_leximin", sum(1 for lex in leximins if not lex.exact)),
     )
     return PanelSolution(
         status=status,
