@@ -93,6 +93,19 @@ def test_no_template_has_inline_script_handlers_or_style_attributes():
     assert not problems, problems
 
 
+def test_every_page_title_is_plain_text():
+    """A page's <title> holds words, not markup: a title block that swallowed a section (as a bad
+    merge once did to the dashboard) shows raw HTML in the browser's tab and the history."""
+    problems = []
+    for path in TEMPLATES.rglob("*.html"):
+        for block in re.findall(
+            r"{% block title %}(.*?){% endblock %}", path.read_text(encoding="utf-8"), re.S
+        ):
+            if "<" in block or "\n" in block:
+                problems.append(str(path.relative_to(TEMPLATES)))
+    assert not problems, problems
+
+
 # --- CSRF on every blueprint ------------------------------------------------------------------------
 
 
