@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from solver.heuristics import State
 from solver.instance import PanelInstance, panel_solution_to_json, parse_panel_solution, parse_panels
 from solver.panel_data import Prepared
 from solver.panels import greedy_batch, improve
+from tests.contract import EXAMPLES
 from tests.solver.helpers import expert, experts, instance, panel, solve
-
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "contract" / "examples"
 
 
 def _week() -> PanelInstance:

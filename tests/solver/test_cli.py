@@ -27,11 +27,9 @@ from solver.instance import (
     parse_panels,
 )
 from solver.validate import validate_meetings, validate_panels
+from tests.contract import EXAMPLES
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = Path("/work/shared/contract/examples")
-if not EXAMPLES.exists():  # pragma: no cover - the tree may be checked out elsewhere
-    EXAMPLES = ROOT.parent / "shared" / "contract" / "examples"
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:

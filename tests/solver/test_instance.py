@@ -6,7 +6,6 @@ import copy
 import json
 from collections.abc import Callable
 from datetime import date, datetime, time
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,10 +31,8 @@ from solver.instance import (
     parse_panels,
     pointer,
 )
+from tests.contract import EXAMPLES
 
-EXAMPLES = Path("/work/shared/contract/examples")
-if not EXAMPLES.exists():  # pragma: no cover - the tree may be checked out elsewhere
-    EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "contract" / "examples"
 SH = ZoneInfo("Asia/Shanghai")
 
 
@@ -612,3 +609,15 @@ def test_broken_solution_reports_pointers() -> None:
     with pytest.raises(InstanceError) as info:
         parse_panel_solution(out)
     assert [p.pointer for p in info.value.problems] == ["/seed", "/panels/0/start", "/panels/0/end"]
+
+
+def test_the_copies_are_the_contracts() -> None:
+    """The tests' copies of the contract's examples are the contract's own files, byte for byte."""
+    from tests.contract import SHARED_EXAMPLES
+
+    if not SHARED_EXAMPLES.exists():
+        pytest.skip(f"the contract is not checked out beside the project ({SHARED_EXAMPLES})")
+    ours = sorted(p.name for p in EXAMPLES.glob("*.json"))
+    assert ours == sorted(p.name for p in SHARED_EXAMPLES.glob("*.json"))
+    for name in ours:
+        assert (EXAMPLES / name).read_bytes() == (SHARED_EXAMPLES / name).read_bytes(), name

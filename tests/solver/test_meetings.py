@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,9 +27,10 @@ from solver.instance import (
 )
 from solver.meetings import alternatives, availability_grid, solve_meetings
 from solver.validate import validate_meetings
+from tests.contract import EXAMPLES
 
 TZ_NAME = "Asia/Shanghai"
-EXAMPLE = Path(__file__).resolve().parents[3] / "shared" / "contract" / "examples" / "meetings-small.json"
+EXAMPLE = EXAMPLES / "meetings-small.json"
 
 
 # --- builders ---------------------------------------------------------------------------
