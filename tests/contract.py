@@ -1,15 +1,19 @@
-"""The contract's examples (../shared/contract/examples), as the tests read them.
-
-The tests read the copies in ``tests/contract_examples`` so that a clone checked out anywhere runs
-them; ``test_the_copies_are_the_contracts`` compares the copies with the contract's own files
-whenever ../shared lies beside the project, so a change to the contract is noticed at once.
-"""
+"""The contract's examples, read where the contract lives: ../shared beside the project's root
+(as CI checks it out). A checkout with no contract beside it skips the tests that read them."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = Path(__file__).resolve().parent / "contract_examples"
-# The contract beside the project's root (../shared), where it is checked out.
-SHARED_EXAMPLES = ROOT.parent / "shared" / "contract" / "examples"
+EXAMPLES = ROOT.parent / "shared" / "contract" / "examples"
+
+
+def example(name: str) -> Path:
+    """The path of the contract's example ``name``; skips the test when the contract is absent."""
+    path = EXAMPLES / name
+    if not path.exists():
+        pytest.skip(f"the contract's example is not beside the project: {path}")
+    return path

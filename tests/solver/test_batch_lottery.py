@@ -8,7 +8,7 @@ from solver.heuristics import State
 from solver.instance import PanelInstance, panel_solution_to_json, parse_panel_solution, parse_panels
 from solver.panel_data import Prepared
 from solver.panels import greedy_batch, improve
-from tests.contract import EXAMPLES
+from tests.contract import example
 from tests.solver.helpers import expert, experts, instance, panel, solve
 
 
@@ -91,7 +91,7 @@ def test_same_instance_and_seed_give_the_same_lotteries_and_panels() -> None:
 
 
 def test_contract_examples_solve_valid_with_lotteries_and_round_trip() -> None:
-    data = json.loads((EXAMPLES / "panels-small.json").read_text("utf-8"))
+    data = json.loads(example("panels-small.json").read_text("utf-8"))
     inst = parse_panels(data)
     sol = solve(inst)
     assert all(a.lottery is not None for a in sol.panels)

@@ -27,7 +27,7 @@ from solver.instance import (
     parse_panels,
 )
 from solver.validate import validate_meetings, validate_panels
-from tests.contract import EXAMPLES
+from tests.contract import example
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -211,14 +211,14 @@ def _has(module: str, name: str) -> bool:
 )
 def test_panels_example_end_to_end(tmp_path: Path) -> None:
     out = tmp_path / "sol.json"
-    proc = run_cli("panels", str(EXAMPLES / "panels-small.json"), "-o", str(out), "--time-limit", "10")
+    proc = run_cli("panels", str(example("panels-small.json")), "-o", str(out), "--time-limit", "10")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""
     text = out.read_text("utf-8")
     assert "\\u" not in text  # ensure_ascii=False: Chinese stays readable
     data = json.loads(text)
     assert data["format"] == "wenping-panels-solution/1" and data["seed"] == 1
-    instance = parse_panels(json.loads((EXAMPLES / "panels-small.json").read_text("utf-8")))
+    instance = parse_panels(json.loads(example("panels-small.json").read_text("utf-8")))
     assert validate_panels(instance, parse_panel_solution(data)) == []
 
 
@@ -226,11 +226,9 @@ def test_panels_example_end_to_end(tmp_path: Path) -> None:
     not _has("solver.meetings", "solve_meetings"), reason="solver.meetings.solve_meetings not written yet"
 )
 def test_meetings_example_end_to_end() -> None:
-    proc = run_cli("meetings", str(EXAMPLES / "meetings-small.json"), "--time-limit", "10")
+    proc = run_cli("meetings", str(example("meetings-small.json")), "--time-limit", "10")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["format"] == "wenping-meetings-solution/1"
-    instance: MeetingInstance = parse_meetings(
-        json.loads((EXAMPLES / "meetings-small.json").read_text("utf-8"))
-    )
+    instance: MeetingInstance = parse_meetings(json.loads(example("meetings-small.json").read_text("utf-8")))
     assert validate_meetings(instance, parse_meeting_solution(data)) == []

@@ -9,7 +9,6 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,10 +26,9 @@ from solver.instance import (
 )
 from solver.meetings import alternatives, availability_grid, solve_meetings
 from solver.validate import validate_meetings
-from tests.contract import EXAMPLES
+from tests.contract import example
 
 TZ_NAME = "Asia/Shanghai"
-EXAMPLE = EXAMPLES / "meetings-small.json"
 
 
 # --- builders ---------------------------------------------------------------------------
@@ -125,9 +123,7 @@ WEEK = (f"{MON}T08:30", "2026-03-06T18:00")
 
 
 def _example() -> Any:
-    if not EXAMPLE.exists():
-        pytest.skip(f"contract example not found at {EXAMPLE}")
-    return json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    return json.loads(example("meetings-small.json").read_text(encoding="utf-8"))
 
 
 def test_contract_example_as_shipped() -> None:
